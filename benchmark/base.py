@@ -1,0 +1,120 @@
+"""The one detector contract of the suite: a high score means an anomaly.
+
+Every detector is a scikit-learn estimator (hyper-parameters stored unchanged in
+``__init__``, all work in ``fit``, fitted attributes end in ``_``) with PyOD's API:
+
+* ``fit(X)`` learns from training **normals** only;
+* ``decision_function(X)`` returns one finite score per row, **higher = more anomalous**;
+* ``predict(X)`` flags rows whose score exceeds ``threshold_`` (1 = anomaly);
+* ``native_threshold_`` is the detector's own decision rule on that score scale
+  (e.g. 0.5 for ``1 - P(real)``), or ``None`` when it has none.
+
+Subclasses implement ``_fit(X)`` and ``_score(X)`` on validated float64 arrays; the base
+class does the validation, computes the training scores and the threshold.  Other
+threshold rules are applied from outside by :mod:`benchmark.thresholds`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["Detector", "DetectorError", "validate_features", "TRAIN_QUANTILE"]
+
+#: The default train-quantile of the paper: 99.5 % of training normals pass.
+TRAIN_QUANTILE = 0.995
+
+
+class DetectorError(ValueError):
+    """A detector was given bad input or produced unusable output."""
+
+
+def validate_features(X, *, n_features: int | None = None, what: str = "X") -> np.ndarray:
+    """Return ``X`` as a 2-D float64 array, or raise a one-line error naming the problem."""
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DetectorError(f"{what} must be numeric: {exc}") from None
+    if arr.ndim != 2:
+        raise DetectorError(f"{what} must be 2-D (rows x features), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DetectorError(f"{what} is empty (shape {arr.shape})")
+    if not np.isfinite(arr).all():
+        bad = int((~np.isfinite(arr)).sum())
+        raise DetectorError(f"{what} contains {bad} NaN/inf value(s); impute or drop them first")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise DetectorError(
+            f"{what} has {arr.shape[1]} features but the detector was fitted on {n_features}"
+        )
+    return arr
+
+
+class Detector(BaseEstimator):
+    """Base class of every one-class detector: fit on normals, high score = anomaly.
+
+    Class attributes a subclass may override:
+
+    ``preprocessing``
+        ``"standard"`` (z-score, default), ``"minmax"`` ([0, 1]) or ``"none"``: how the
+        harness scales features, fitted on the training rows only.
+    ``neural``
+        True for detectors trained by gradient descent (used by reports and presets).
+    """
+
+    preprocessing: ClassVar[str] = "standard"
+    neural: ClassVar[bool] = False
+
+    # -- to implement -------------------------------------------------------------
+    def _fit(self, X: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _score(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _native_threshold(self) -> float | None:
+        """The detector's own threshold on its score scale; ``None`` if it has none."""
+        return None
+
+    # -- public API -----------------------------------------------------------------
+    def fit(self, X, y=None) -> Detector:
+        """Fit on training normals ``X`` (``y`` is ignored: one-class training)."""
+        X = validate_features(X, what="training data")
+        if X.shape[0] < 2:
+            raise DetectorError("training data needs at least 2 rows")
+        self.n_features_in_ = X.shape[1]
+        self._fit(X)
+        train_scores = getattr(self, "decision_scores_", None)
+        if train_scores is None:
+            train_scores = self._checked_scores(X)
+        self.decision_scores_ = np.asarray(train_scores, dtype=np.float64)
+        self.native_threshold_ = self._native_threshold()
+        if self.native_threshold_ is not None:
+            self.threshold_ = float(self.native_threshold_)
+        else:
+            self.threshold_ = float(np.quantile(self.decision_scores_, TRAIN_QUANTILE))
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Anomaly score of each row of ``X``: higher = more anomalous."""
+        check_is_fitted(self, "n_features_in_")
+        X = validate_features(X, n_features=self.n_features_in_)
+        return self._checked_scores(X)
+
+    def predict(self, X) -> np.ndarray:
+        """1 for rows scored above ``threshold_`` (anomalies), 0 otherwise."""
+        check_is_fitted(self, "threshold_")
+        return (self.decision_function(X) > self.threshold_).astype(np.int8)
+
+    def _checked_scores(self, X: np.ndarray) -> np.ndarray:
+        scores = np.asarray(self._score(X), dtype=np.float64).reshape(-1)
+        if scores.shape[0] != X.shape[0]:
+            raise DetectorError(
+                f"{type(self).__name__} returned {scores.shape[0]} scores for {X.shape[0]} rows"
+            )
+        if not np.isfinite(scores).all():
+            bad = int((~np.isfinite(scores)).sum())
+            raise DetectorError(f"{type(self).__name__} returned {bad} non-finite score(s)")
+        return scores

@@ -1,0 +1,185 @@
+"""Registries of detectors and data sets, open to third-party packages.
+
+Add a detector in your own code with the decorator::
+
+    from benchmark.registry import register_detector
+
+    @register_detector("my-detector", presets={"quick": {"n_epochs": 5}})
+    class MyDetector(Detector): ...
+
+or from an installed package, without importing it yourself, through the entry-point
+groups ``mmoc_bench.detectors`` and ``mmoc_bench.datasets`` (the entry point names a
+module, or an object, whose import registers what it defines).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+__all__ = [
+    "DetectorSpec",
+    "DatasetSpec",
+    "UnknownNameError",
+    "register_detector",
+    "register_dataset",
+    "detectors",
+    "datasets",
+    "get_detector",
+    "get_dataset",
+    "resolve_names",
+    "load_plugins",
+]
+
+DETECTOR_GROUP = "mmoc_bench.detectors"
+DATASET_GROUP = "mmoc_bench.datasets"
+
+
+class UnknownNameError(KeyError):
+    """A detector or data set name that nothing registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """A registered detector: its class, per-preset parameters and a one-line summary."""
+
+    name: str
+    cls: type
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summary: str = ""
+
+    def params(self, preset: str) -> dict[str, Any]:
+        """Constructor parameters for ``preset`` (an unknown preset means defaults)."""
+        return dict(self.presets.get(preset, {}))
+
+    def build(self, preset: str = "paper", **overrides: Any):
+        """A fresh, unfitted detector for ``preset`` with ``overrides`` applied."""
+        return self.cls(**{**self.params(preset), **overrides})
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registered data set: a loader plus the facts ``--list`` shows without loading."""
+
+    name: str
+    loader: Callable[[], Any]
+    n: int | None = None
+    d: int | None = None
+    n_anomalies: int | None = None
+    source: str = ""
+    bundled: bool = True
+
+    @property
+    def anomaly_pct(self) -> float | None:
+        if self.n and self.n_anomalies is not None:
+            return 100.0 * self.n_anomalies / self.n
+        return None
+
+    def load(self):
+        """Load the data set (a :class:`benchmark.data.Dataset`)."""
+        return self.loader()
+
+
+_DETECTORS: dict[str, DetectorSpec] = {}
+_DATASETS: dict[str, DatasetSpec] = {}
+_PLUGINS_LOADED = False
+
+
+def register_detector(
+    name: str, *, presets: dict[str, dict[str, Any]] | None = None, summary: str = ""
+) -> Callable[[type], type]:
+    """Class decorator: register a :class:`benchmark.base.Detector` under ``name``."""
+
+    def decorator(cls: type) -> type:
+        existing = _DETECTORS.get(name)
+        if existing is not None and existing.cls is not cls:
+            if f"{existing.cls.__module__}.{existing.cls.__qualname__}" != (
+                f"{cls.__module__}.{cls.__qualname__}"
+            ):
+                raise ValueError(f"detector name {name!r} is already registered by {existing.cls}")
+        doc = (cls.__doc__ or "").strip().splitlines()
+        _DETECTORS[name] = DetectorSpec(
+            name=name, cls=cls, presets=dict(presets or {}), summary=summary or (doc[0] if doc else "")
+        )
+        cls.registry_name = name
+        return cls
+
+    return decorator
+
+
+def register_dataset(spec: DatasetSpec) -> DatasetSpec:
+    """Register a data set (bundled, synthetic or from a plugin)."""
+    _DATASETS[spec.name] = spec
+    return spec
+
+
+def load_plugins() -> None:
+    """Import the built-in detectors/data sets and every entry-point plugin (once)."""
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    importlib.import_module("detectors")
+    importlib.import_module("benchmark.data")
+    for group in (DETECTOR_GROUP, DATASET_GROUP):
+        for ep in entry_points(group=group):
+            try:
+                ep.load()
+            except Exception as exc:  # a broken plugin must not break the suite
+                raise ImportError(f"plugin {ep.name!r} ({ep.value}) in {group} failed: {exc}")
+
+
+def detectors() -> dict[str, DetectorSpec]:
+    """Every registered detector, by name."""
+    load_plugins()
+    return dict(_DETECTORS)
+
+
+def datasets() -> dict[str, DatasetSpec]:
+    """Every registered data set, by name."""
+    load_plugins()
+    return dict(_DATASETS)
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> UnknownNameError:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return UnknownNameError(
+        f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})"
+    )
+
+
+def get_detector(name: str) -> DetectorSpec:
+    """The registered detector ``name``; an unknown name suggests the closest ones."""
+    known = detectors()
+    if name not in known:
+        raise _unknown("detector", name, list(known))
+    return known[name]
+
+
+def get_dataset(name: str) -> DatasetSpec:
+    """The registered data set ``name``; an unknown name suggests the closest ones."""
+    known = datasets()
+    if name not in known:
+        raise _unknown("data set", name, list(known))
+    return known[name]
+
+
+def resolve_names(kind: str, text: str, known: list[str], all_names: list[str]) -> list[str]:
+    """Turn ``"all"`` or ``"a,b"`` into a checked list of names."""
+    if text.strip() == "all":
+        return list(all_names)
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise UnknownNameError(f"no {kind} named in {text!r}")
+    for name in names:
+        if name not in known:
+            raise _unknown(kind, name, known)
+    return names

@@ -1,0 +1,145 @@
+"""Seeding, device choice and a training loop with loss history and divergence checks."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from benchmark.base import Detector, DetectorError
+
+__all__ = [
+    "DivergenceError",
+    "NeuralDetector",
+    "batch_indices",
+    "resolve_device",
+    "torch_seed",
+    "train_loop",
+]
+
+
+class DivergenceError(DetectorError):
+    """Training produced a non-finite loss; the model is unusable."""
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` picks CUDA when present, else the CPU; ``"cuda"`` without a GPU is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise DetectorError(f"device {device!r} requested but no CUDA GPU is available")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise DetectorError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'")
+    return torch.device(device)
+
+
+@contextlib.contextmanager
+def torch_seed(seed: int | None, device: torch.device) -> Iterator[torch.Generator]:
+    """Seed torch inside the block only (the caller's global RNG state is restored).
+
+    Yields a generator for the detector's own sampling (batches, noise).
+    """
+    seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        gen = torch.Generator(device=device)
+        gen.manual_seed(seed)
+        yield gen
+
+
+def batch_indices(
+    n: int, batch_size: int, generator: torch.Generator, *, drop_last: bool = False
+) -> list[torch.Tensor]:
+    """Shuffled minibatch index tensors covering ``range(n)`` once (an epoch)."""
+    perm = torch.randperm(n, generator=generator, device=generator.device)
+    size = max(1, min(int(batch_size), n))
+    chunks = list(torch.split(perm, size))
+    if drop_last and len(chunks) > 1 and len(chunks[-1]) < size:
+        chunks = chunks[:-1]
+    return chunks
+
+
+def train_loop(
+    step: Callable[[torch.Tensor], dict[str, float]],
+    n_rows: int,
+    *,
+    batch_size: int,
+    n_epochs: int,
+    generator: torch.Generator,
+    max_steps: int | None = None,
+    progress: bool = False,
+    desc: str = "training",
+    drop_last: bool = False,
+) -> list[dict[str, float]]:
+    """Run ``step(batch_idx) -> {loss name: value}`` over shuffled minibatches.
+
+    Stops after ``n_epochs`` epochs or ``max_steps`` gradient steps, whichever comes
+    first (so a large data set cannot make an epoch budget explode). Returns the
+    per-epoch mean of every loss; a non-finite loss raises :class:`DivergenceError`.
+    """
+    if n_epochs < 1:
+        raise ValueError(f"n_epochs must be >= 1, got {n_epochs}")
+    history: list[dict[str, float]] = []
+    steps = 0
+    bar = tqdm(total=n_epochs, desc=desc, disable=not progress, leave=False)
+    try:
+        for epoch in range(n_epochs):
+            sums: dict[str, float] = {}
+            count = 0
+            for idx in batch_indices(n_rows, batch_size, generator, drop_last=drop_last):
+                losses = step(idx)
+                for name, value in losses.items():
+                    value = float(value)
+                    if not math.isfinite(value):
+                        raise DivergenceError(
+                            f"loss {name!r} became {value} at epoch {epoch + 1}, step {steps + 1};"
+                            " lower the learning rate"
+                        )
+                    sums[name] = sums.get(name, 0.0) + value
+                count += 1
+                steps += 1
+                if max_steps is not None and steps >= max_steps:
+                    break
+            history.append({k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch + 1})
+            bar.update(1)
+            if max_steps is not None and steps >= max_steps:
+                break
+    finally:
+        bar.close()
+    return history
+
+
+class NeuralDetector(Detector):
+    """Base of the neural detectors: device and seed handling shared by all of them.
+
+    Subclasses keep ``random_state``, ``device`` and ``verbose`` among their
+    ``__init__`` parameters; ``fit`` resolves the device into ``device_`` and trains
+    under :func:`torch_seed`, so the same seed gives identical scores on the CPU.
+    """
+
+    neural = True
+
+    def _setup(self) -> None:
+        self.device_ = resolve_device(getattr(self, "device", "auto"))
+        self.history_: list[dict[str, float]] = []
+
+    def _tensor(self, X: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(X, dtype=torch.float32, device=self.device_)
+
+    def _seeded(self):
+        return torch_seed(getattr(self, "random_state", None), self.device_)
+
+    def _score_batches(
+        self, X: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor], batch: int = 4096
+    ) -> np.ndarray:
+        """Apply ``fn`` to ``X`` in chunks without gradients; returns a float64 vector."""
+        out = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], batch):
+                out.append(fn(self._tensor(X[start : start + batch])).reshape(-1).double().cpu())
+        return torch.cat(out).numpy()
