@@ -1,0 +1,218 @@
+"""Shared GAN building blocks: discriminator module, noise, a plain GAN trainer, a base class.
+
+``rgan`` is :func:`train_regular_gan` plus a score; MMOC-GAN pretrains its frozen target
+network T with the same function, so "a regular GAN on the training normals" means one
+thing everywhere in the suite. OCAN and MMOC-GAN reuse :class:`Discriminator`,
+:func:`sample_noise` and :class:`GANDetector`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from detectors.neural.mlp import mlp
+from detectors.neural.training import DivergenceError, NeuralDetector, train_loop
+
+__all__ = [
+    "DOutput",
+    "Discriminator",
+    "GANDetector",
+    "generator_net",
+    "he_init_",
+    "make_optimizer",
+    "sample_noise",
+    "train_regular_gan",
+]
+
+
+class DOutput(NamedTuple):
+    """What a :class:`Discriminator` returns: head logits, last hidden layer, Q logits."""
+
+    logits: torch.Tensor
+    features: torch.Tensor
+    q_logits: torch.Tensor | None
+
+
+class Discriminator(nn.Module):
+    """An MLP trunk ``d -> hidden...`` with a real/fake head and an optional Q(c|x) head.
+
+    ``n_out=1`` gives one logit of P(real) (sigmoid); ``n_out=2`` gives OCAN's 2-way
+    softmax logits. ``n_codes`` adds InfoGAN's Q head, an ``n_codes``-way softmax sharing
+    the trunk, so D's optimiser trains Q.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        hidden: Sequence[int],
+        *,
+        n_out: int = 1,
+        n_codes: int = 0,
+        activation: str = "leaky_relu",
+    ):
+        super().__init__()
+        sizes = [int(n_features), *[int(h) for h in hidden]]
+        self.trunk = mlp(sizes, activation=activation, out_activation=activation)
+        self.head = nn.Linear(sizes[-1], n_out)
+        self.q_head = nn.Linear(sizes[-1], n_codes) if n_codes > 0 else None
+
+    def forward(self, x: torch.Tensor) -> DOutput:
+        h = self.trunk(x)
+        q = self.q_head(h) if self.q_head is not None else None
+        return DOutput(self.head(h), h, q)
+
+
+def generator_net(
+    n_in: int,
+    n_features: int,
+    hidden: Sequence[int],
+    *,
+    activation: str = "leaky_relu",
+    out_activation: str | None = None,
+) -> nn.Sequential:
+    """The generator MLP ``n_in -> hidden... -> n_features`` (linear output by default)."""
+    return mlp(
+        [int(n_in), *[int(h) for h in hidden], int(n_features)],
+        activation=activation,
+        out_activation=out_activation,
+    )
+
+
+def he_init_(module: nn.Module) -> nn.Module:
+    """Weights ~ N(0, 2 / fan_in), biases 0: what OCAN's ``xavier_init`` really does."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.normal_(layer.weight, std=float(np.sqrt(2.0 / layer.in_features)))
+            nn.init.zeros_(layer.bias)
+    return module
+
+
+def sample_noise(
+    n: int, dim: int, kind: str, generator: torch.Generator, device: torch.device
+) -> torch.Tensor:
+    """``n`` noise vectors: ``"uniform"`` = U(-1, 1) (OCAN, MMOC-GAN cat) or ``"normal"``."""
+    if kind == "uniform":
+        return torch.rand(n, dim, generator=generator, device=device) * 2 - 1
+    if kind == "normal":
+        return torch.randn(n, dim, generator=generator, device=device)
+    raise ValueError(f"unknown noise {kind!r}; use 'uniform' or 'normal'")
+
+
+def make_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
+    """An optimiser by name: ``"adam"`` (betas 0.5/0.999, the usual GAN setting),
+    ``"adam-tf"`` (TensorFlow 1.x defaults, OCAN's G) or ``"sgd"`` (OCAN's D and T)."""
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+    if kind == "adam-tf":  # TensorFlow 1.x AdamOptimizer defaults, as in OCAN's code
+        return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise ValueError(f"unknown optimiser {kind!r}; use 'adam', 'adam-tf' or 'sgd'")
+
+
+def train_regular_gan(
+    X: torch.Tensor,
+    D: Discriminator,
+    G: nn.Module,
+    *,
+    noise_dim: int,
+    noise: str,
+    d_optimizer: torch.optim.Optimizer,
+    g_optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    batch_size: int,
+    n_epochs: int,
+    max_steps: int | None = None,
+    progress: bool = False,
+    desc: str = "GAN",
+) -> list[dict[str, float]]:
+    """Train a regular (non-saturating) GAN on the rows of ``X``; returns the loss history.
+
+    Per minibatch: one D step on BCE(real -> 1) + BCE(fake -> 0), then one G step on
+    BCE(D(G(z)) -> 1) with fresh noise. ``D`` must have a single-logit head.
+    """
+
+    def step(idx: torch.Tensor) -> dict[str, float]:
+        real = X[idx]
+        n = real.shape[0]
+        fake = G(sample_noise(n, noise_dim, noise, generator, X.device)).detach()
+        real_logit, fake_logit = D(real).logits, D(fake).logits
+        d_loss = F.binary_cross_entropy_with_logits(
+            real_logit, torch.ones_like(real_logit)
+        ) + F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+
+        fake_logit = D(G(sample_noise(n, noise_dim, noise, generator, X.device))).logits
+        g_loss = F.binary_cross_entropy_with_logits(fake_logit, torch.ones_like(fake_logit))
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+
+    return train_loop(
+        step,
+        X.shape[0],
+        batch_size=batch_size,
+        n_epochs=n_epochs,
+        max_steps=max_steps,
+        generator=generator,
+        progress=progress,
+        desc=desc,
+    )
+
+
+class GANDetector(NeuralDetector):
+    """Base of the GAN detectors: training-loop plumbing and divergence checks.
+
+    Subclasses store ``batch_size``, ``n_epochs``, ``max_steps``, ``verbose`` (and the
+    :class:`NeuralDetector` parameters) in ``__init__``.
+    """
+
+    def _train(
+        self,
+        step: Callable[[torch.Tensor], dict[str, float]],
+        n_rows: int,
+        desc: str,
+        gen: torch.Generator,
+        *,
+        drop_last: bool = False,
+    ) -> list[dict[str, float]]:
+        """Run ``step`` under this detector's epoch/step budget and return the history."""
+        return train_loop(
+            step,
+            n_rows,
+            batch_size=self.batch_size,
+            n_epochs=self.n_epochs,
+            max_steps=self.max_steps,
+            generator=gen,
+            progress=bool(self.verbose),
+            desc=desc,
+            drop_last=drop_last,
+        )
+
+    def _check_finite(self, *parts: nn.Module | torch.Tensor) -> None:
+        """Raise :class:`DivergenceError` if any weight of ``parts`` is NaN/inf."""
+        for part in parts:
+            named = part.named_parameters() if isinstance(part, nn.Module) else [("tensor", part)]
+            for name, p in named:
+                if not torch.isfinite(p).all():
+                    raise DivergenceError(
+                        f"{type(self).__name__}: weight {name!r} became non-finite during"
+                        " training; lower the learning rate"
+                    )
+
+    def _fit_checks(self, X: np.ndarray) -> None:
+        """Parameter checks shared by the GAN detectors (a clear error before any training)."""
+        for name in ("batch_size", "n_epochs"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_steps is not None and int(self.max_steps) < 1:
+            raise ValueError(f"max_steps must be >= 1 or None, got {self.max_steps}")

@@ -1,0 +1,107 @@
+"""RGAN: a regular GAN trained on the normals; its discriminator is the detector."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from benchmark.registry import register_detector
+from detectors.neural.gan import (
+    Discriminator,
+    GANDetector,
+    generator_net,
+    make_optimizer,
+    train_regular_gan,
+)
+
+__all__ = ["RGAN"]
+
+
+@register_detector(
+    "rgan",
+    presets={
+        "quick": {"n_epochs": 1000, "max_steps": 300},
+        "paper": {"n_epochs": 1000, "batch_size": 100},
+    },
+    summary="regular GAN on the normals; score = 1 - D(x)",
+)
+class RGAN(GANDetector):
+    """Regular GAN on the training normals; score = 1 - D(x) = 1 - P(real).
+
+    The baseline OCAN ships (reference_impls §3) with this suite's shared choices:
+
+    * D ``d -> 128 -> 128 -> 1`` and G ``noise_dim -> 128 -> d`` with leaky-ReLU(0.2)
+      units, the MMOC paper's hidden width (OCAN's Keras RGAN used 100/50); G's output is
+      linear because the harness standardises the features (OCAN's used tanh on data in
+      [-1, 1]); OCAN's 1e-5 L1+L2 weight penalty is dropped.
+    * z ~ N(0, I_50) as in that baseline; non-saturating G loss; one D step then one G
+      step per minibatch (:func:`detectors.neural.gan.train_regular_gan`, the same trainer
+      that pretrains MMOC-GAN's target network).
+    * Adam (lr 2e-4, betas 0.5/0.999) for both players instead of the baseline's Keras
+      SGD for D: the ``quick`` budget is a few hundred steps, too few for SGD at 0.01.
+    * Native threshold 0.5: a row is an anomaly when D(x) < 0.5 (SPEC §2).
+
+    ``max_steps`` caps the gradient steps (None = ``n_epochs`` full epochs); the training
+    history (per-epoch ``d_loss``/``g_loss``) is in ``history_``.
+    """
+
+    def __init__(
+        self,
+        hidden: Sequence[int] = (128, 128),
+        g_hidden: Sequence[int] = (128,),
+        noise_dim: int = 50,
+        noise: str = "normal",
+        lr: float = 2e-4,
+        batch_size: int = 100,
+        n_epochs: int = 1000,
+        max_steps: int | None = None,
+        random_state: int | None = None,
+        device: str = "auto",
+        verbose: bool = False,
+    ):
+        self.hidden = hidden
+        self.g_hidden = g_hidden
+        self.noise_dim = noise_dim
+        self.noise = noise
+        self.lr = lr
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.max_steps = max_steps
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _fit(self, X: np.ndarray) -> None:
+        self._fit_checks(X)
+        self._setup()
+        with self._seeded() as gen:
+            self.discriminator_ = Discriminator(X.shape[1], self.hidden).to(self.device_)
+            self.generator_ = generator_net(self.noise_dim, X.shape[1], self.g_hidden).to(
+                self.device_
+            )
+            self.history_ = train_regular_gan(
+                self._tensor(X),
+                self.discriminator_,
+                self.generator_,
+                noise_dim=self.noise_dim,
+                noise=self.noise,
+                d_optimizer=make_optimizer("adam", self.discriminator_.parameters(), self.lr),
+                g_optimizer=make_optimizer("adam", self.generator_.parameters(), self.lr),
+                generator=gen,
+                batch_size=self.batch_size,
+                n_epochs=self.n_epochs,
+                max_steps=self.max_steps,
+                progress=bool(self.verbose),
+                desc="rgan",
+            )
+        self._check_finite(self.discriminator_, self.generator_)
+        self.discriminator_.eval()
+        self.generator_.eval()
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
+        return self._score_batches(X, lambda x: 1.0 - torch.sigmoid(self.discriminator_(x).logits))
+
+    def _native_threshold(self) -> float:
+        return 0.5
