@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -106,7 +107,10 @@ def register_detector(
                 raise ValueError(f"detector name {name!r} is already registered by {existing.cls}")
         doc = (cls.__doc__ or "").strip().splitlines()
         _DETECTORS[name] = DetectorSpec(
-            name=name, cls=cls, presets=dict(presets or {}), summary=summary or (doc[0] if doc else "")
+            name=name,
+            cls=cls,
+            presets=dict(presets or {}),
+            summary=summary or (doc[0] if doc else ""),
         )
         cls.registry_name = name
         return cls
@@ -133,7 +137,11 @@ def load_plugins() -> None:
             try:
                 ep.load()
             except Exception as exc:  # a broken plugin must not break the suite
-                raise ImportError(f"plugin {ep.name!r} ({ep.value}) in {group} failed: {exc}")
+                warnings.warn(
+                    f"plugin {ep.name!r} ({ep.value}) in {group} failed to load and is skipped:"
+                    f" {type(exc).__name__}: {exc}",
+                    stacklevel=2,
+                )
 
 
 def detectors() -> dict[str, DetectorSpec]:
@@ -151,9 +159,7 @@ def datasets() -> dict[str, DatasetSpec]:
 def _unknown(kind: str, name: str, known: list[str]) -> UnknownNameError:
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return UnknownNameError(
-        f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})"
-    )
+    return UnknownNameError(f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})")
 
 
 def get_detector(name: str) -> DetectorSpec:

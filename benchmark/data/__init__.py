@@ -25,7 +25,7 @@ for _name, _row in manifest().items():
             n=int(_row["n"]),
             d=int(_row["d"]),
             n_anomalies=int(_row["n_anomalies"]),
-            source=_row["original_reference"].split(";")[0],
+            source=_row["original_reference"].split("; ODDS")[0].split("; used in")[0],
         )
     )
 

@@ -51,7 +51,9 @@ def load_npz(path: Path, *, x_key: str = "X", y_key: str = "y", name: str | None
     except DataError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{path}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+        raise DataError(
+            f"{path}: not a readable .npz archive ({type(exc).__name__}: {exc})"
+        ) from None
     if X.dtype.kind not in "fiub" or y.dtype.kind not in "fiub":
         raise DataError(f"{path}: arrays must be numeric (X is {X.dtype}, y is {y.dtype})")
     y = np.asarray(y).reshape(-1)
@@ -59,7 +61,9 @@ def load_npz(path: Path, *, x_key: str = "X", y_key: str = "y", name: str | None
         raise DataError(f"{path}: labels contain NaN/inf")
     if not np.isin(y, (0, 1)).all():
         values = np.unique(y)[:10]
-        raise DataError(f"{path}: labels must be 0 (normal) or 1 (anomaly), found {values.tolist()}")
+        raise DataError(
+            f"{path}: labels must be 0 (normal) or 1 (anomaly), found {values.tolist()}"
+        )
     return Dataset(name=name or path.stem, X=X, y=y, source=str(path))
 
 
@@ -76,7 +80,8 @@ def load_bundled(name: str, data_dir: Path | None = None) -> Dataset:
     digest = _sha256(path)
     if digest != row["sha256"]:
         raise DataError(
-            f"{path}: sha256 {digest[:12]}... does not match the MANIFEST ({row['sha256'][:12]}...);"
+            f"{path}: sha256 {digest[:12]}... does not match the MANIFEST"
+            f" ({row['sha256'][:12]}...);"
             " the file is corrupt or was changed"
         )
     ds = load_npz(path, name=name)

@@ -31,9 +31,7 @@ class Dataset:
         if self.X.ndim != 2:
             raise DataError(f"{where}: X must be 2-D, got shape {self.X.shape}")
         if self.y.shape != (self.X.shape[0],):
-            raise DataError(
-                f"{where}: {self.X.shape[0]} feature rows but {self.y.shape[0]} labels"
-            )
+            raise DataError(f"{where}: {self.X.shape[0]} feature rows but {self.y.shape[0]} labels")
         if not np.isin(self.y, (0, 1)).all():
             raise DataError(f"{where}: labels must be 0 (normal) or 1 (anomaly)")
         if np.isinf(self.X).any():

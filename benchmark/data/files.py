@@ -21,7 +21,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         with path.open(newline="", encoding="utf-8") as fh:
             header = next(csv.reader(fh), None)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
+        raise DataError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
+        ) from None
     if not header:
         raise DataError(f"{path}: the file is empty (no header row)")
     dupes = sorted({h for h in header if header.count(h) > 1})
@@ -51,13 +53,16 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _labels(path: Path, raw: pd.Series, normal_label: str | None) -> np.ndarray:
     if raw.isna().any():
-        raise DataError(f"{path}: label column {raw.name!r} has {int(raw.isna().sum())} missing value(s)")
+        raise DataError(
+            f"{path}: label column {raw.name!r} has {int(raw.isna().sum())} missing value(s)"
+        )
     as_text = raw.astype(str).str.strip()
     values = sorted(as_text.unique())
     if len(values) > 2:
         shown = values[:6] + (["..."] if len(values) > 6 else [])
         raise DataError(
-            f"{path}: label column {raw.name!r} is not binary: {len(values)} distinct values {shown}"
+            f"{path}: label column {raw.name!r} is not binary:"
+            f" {len(values)} distinct values {shown}"
         )
     if normal_label is not None:
         if str(normal_label) not in values:
@@ -97,7 +102,9 @@ def load_user_file(
         raise DataError(f"{path}: no data rows")
     if label_column not in frame.columns:
         cols = [str(c) for c in frame.columns[:8]]
-        raise DataError(f"{path}: no label column {label_column!r} (columns: {cols}); use --label-column")
+        raise DataError(
+            f"{path}: no label column {label_column!r} (columns: {cols}); use --label-column"
+        )
     y = _labels(path, frame[label_column], normal_label)
     features = frame.drop(columns=[label_column])
     if features.shape[1] == 0:
@@ -105,7 +112,9 @@ def load_user_file(
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     bad += [str(c) for c in features.columns if pd.api.types.is_bool_dtype(features[c])]
     if bad:
-        raise DataError(f"{path}: non-numeric feature column(s) {sorted(set(bad))[:8]}; encode them first")
+        raise DataError(
+            f"{path}: non-numeric feature column(s) {sorted(set(bad))[:8]}; encode them first"
+        )
     X = features.to_numpy(dtype=np.float64)
     if np.isinf(X).any():
         cols = [str(c) for c, bad_col in zip(features.columns, np.isinf(X).any(axis=0)) if bad_col]

@@ -3,7 +3,7 @@
 The paper's data had 3936 normal and 22 anomalous products whose normal class falls into
 several modes. This generator draws ``n_modes`` (default 6) well-separated anisotropic
 Gaussian modes in ``d`` = 10 dimensions with unequal weights, and places each anomaly
-*just outside* one mode: at a Mahalanobis distance of 1.1-1.4 times that mode's 99.9 %
+*just outside* one mode: at a Mahalanobis distance of 1.0-1.25 times that mode's 99.9 %
 radius. Anomalies are therefore close to normal rows yet outside every mode, the setting
 MMOC-GAN was designed for. The same seed always gives the same array.
 """
@@ -44,14 +44,16 @@ def production_line(
         transforms.append(q * rng.uniform(0.5, 1.5, size=d))  # x = c + A z, z ~ N(0, I)
     weights = rng.dirichlet(np.full(n_modes, 4.0))
     counts = rng.multinomial(n_normal - n_modes, weights) + 1
-    normals = [centres[k] + rng.normal(size=(counts[k], d)) @ transforms[k].T for k in range(n_modes)]
+    normals = [
+        centres[k] + rng.normal(size=(counts[k], d)) @ transforms[k].T for k in range(n_modes)
+    ]
     radius = np.sqrt(chi2.ppf(0.999, d))
     anomalies = []
     for _ in range(n_anomalies):
         k = rng.integers(n_modes)
         direction = rng.normal(size=d)
         direction /= np.linalg.norm(direction)
-        z = direction * radius * rng.uniform(1.1, 1.4)
+        z = direction * radius * rng.uniform(1.0, 1.25)
         anomalies.append(centres[k] + transforms[k] @ z)
     X = np.vstack(normals + ([np.array(anomalies)] if anomalies else []))
     y = np.r_[np.zeros(n_normal, dtype=np.int8), np.ones(n_anomalies, dtype=np.int8)]

@@ -1,0 +1,243 @@
+"""One benchmark cell = one (data set, detector, fold): a pure function of its configuration.
+
+A cell is computed by :func:`compute_cell` and written by :func:`write_cell` as two files
+beside each other: ``foldK.npz`` (scores) then ``foldK.json`` (metadata and metrics).
+Both are written atomically and the JSON, written last, records the sha256 of the npz,
+so a cell is finished exactly when :func:`load_cell` accepts its JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import re
+import time
+import traceback
+import zipfile
+import zlib
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmark.atomic import atomic_save_npz, atomic_write_json
+from benchmark.metrics import ranking_metrics, thresholded_metrics
+from benchmark.preprocessing import Preprocessor
+from benchmark.thresholds import POLICIES, apply_policy
+
+__all__ = [
+    "SCHEMA",
+    "Cell",
+    "CellInputs",
+    "cell_seed",
+    "compute_cell",
+    "write_cell",
+    "failure_record",
+    "load_cell",
+    "versions",
+]
+
+#: Version of the result-file layout; files of another schema are recomputed.
+SCHEMA = 1
+
+
+def cell_seed(run_seed: int, dataset: str, detector: str, fold: int) -> int:
+    """A per-cell seed derived from the run seed (stable across runs and machines)."""
+    ss = np.random.SeedSequence(
+        [run_seed, zlib.crc32(dataset.encode()), zlib.crc32(detector.encode()), fold]
+    )
+    return int(ss.generate_state(1)[0] % (2**31 - 1))
+
+
+@cache
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that can change a result."""
+    out = {"python": platform.python_version()}
+    for pkg in ("mmoc-bench", "numpy", "scipy", "scikit-learn", "pyod", "torch", "pandas"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", name)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The full configuration of one cell; its hash decides whether a saved result is reused."""
+
+    dataset: str
+    label: str  # the detector's name in tables (a registered name or an ablation variant)
+    detector: str  # the registered detector name
+    params: dict[str, Any]  # constructor parameters, seed and device included
+    fold: int
+    seed: int  # the per-cell seed (given to the detector as random_state when it has one)
+    protocol: str
+    folds: int
+    run_seed: int
+    preset: str
+    data_hash: str
+    split_hash: str
+    preprocessing: str
+    rho: float  # the data set's anomaly rate (for top-rho)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def config_hash(self) -> str:
+        payload = asdict(self) | {"schema": SCHEMA}
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def paths(self, output: Path) -> tuple[Path, Path]:
+        base = Path(output) / "cells" / _safe(self.dataset) / _safe(self.label) / f"fold{self.fold}"
+        return base.with_suffix(".json"), base.with_suffix(".npz")
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset}/{self.label}/fold{self.fold}"
+
+
+@dataclass
+class CellInputs:
+    """The raw (unscaled) rows a cell needs; preprocessing happens inside the cell."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
+
+
+def compute_cell(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, dict]:
+    """Preprocess, fit, score and evaluate one cell; returns (record, score arrays).
+
+    Exceptions and unusable scores become a ``failed`` record; nothing is raised.
+    """
+    record: dict[str, Any] = {
+        "schema": SCHEMA,
+        "config_hash": cell.config_hash(),
+        "cell": asdict(cell),
+        "status": "failed",
+        "error": None,
+        "traceback": None,
+        "versions": versions(),
+        "n_train": int(inputs.X_train.shape[0]),
+        "n_test": int(inputs.X_test.shape[0]),
+        "n_test_anomalies": int(inputs.y_test.sum()),
+    }
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        pre = Preprocessor(cell.preprocessing).fit(inputs.X_train)
+        X_train = pre.transform(inputs.X_train)
+        X_test = pre.transform(inputs.X_test)
+        record["preprocessing"] = pre.summary(inputs.X_train, inputs.X_test)
+        detector = detector_cls(**cell.params)
+        t0 = time.perf_counter()
+        detector.fit(X_train)
+        t1 = time.perf_counter()
+        scores = np.asarray(detector.decision_function(X_test), dtype=np.float64).reshape(-1)
+        t2 = time.perf_counter()
+        if scores.shape[0] != X_test.shape[0]:
+            raise ValueError(
+                f"detector returned {scores.shape[0]} scores for {X_test.shape[0]} rows"
+            )
+        if not np.isfinite(scores).all():
+            raise ValueError(
+                f"detector returned {int((~np.isfinite(scores)).sum())} non-finite scores"
+            )
+        train_scores = np.asarray(detector.decision_scores_, dtype=np.float64).reshape(-1)
+        native = getattr(detector, "native_threshold_", None)
+        record["fit_seconds"] = t1 - t0
+        record["score_seconds"] = t2 - t1
+        record["native_threshold"] = native
+        record["device"] = str(getattr(detector, "device_", "cpu"))
+        history = getattr(detector, "history_", None)
+        if history:
+            record["history"] = [{k: float(v) for k, v in h.items()} for h in history]
+        record["ranking"] = ranking_metrics(inputs.y_test, scores)
+        record["policies"] = {}
+        for policy in POLICIES:
+            res = apply_policy(
+                policy,
+                scores,
+                train_scores=train_scores,
+                y_test=inputs.y_test,
+                native_threshold=native,
+                rho=cell.rho,
+            )
+            record["policies"][policy] = {
+                "threshold": res.threshold,
+                "note": res.note,
+                **thresholded_metrics(inputs.y_test, res.pred),
+            }
+        if inputs.y_test.sum() == 0:
+            record["warning"] = (
+                "no anomalies in the test rows: AUROC/AUPRC and recall are undefined"
+            )
+        arrays = {
+            "test_scores": scores,
+            "train_scores": train_scores,
+            "y_test": inputs.y_test.astype(np.int8),
+        }
+        record["status"] = "ok"
+    except Exception as exc:  # a failing detector is a result, not a crash of the run
+        record["error"] = _one_line(exc)
+        record["traceback"] = traceback.format_exc()
+    return record, arrays
+
+
+def write_cell(output: Path, cell: Cell, record: dict, arrays: dict) -> None:
+    """Write the score arrays, then the JSON that marks the cell finished (both atomic)."""
+    json_path, npz_path = cell.paths(output)
+    if arrays:
+        atomic_save_npz(npz_path, **arrays)
+        record["scores_sha256"] = hashlib.sha256(npz_path.read_bytes()).hexdigest()
+    atomic_write_json(json_path, record)
+
+
+def failure_record(cell: Cell, error: str, tb: str | None = None) -> dict:
+    """A ``failed`` record for a cell that could not even report (timeout, crash)."""
+    return {
+        "schema": SCHEMA,
+        "config_hash": cell.config_hash(),
+        "cell": asdict(cell),
+        "status": "failed",
+        "error": error,
+        "traceback": tb,
+        "versions": versions(),
+    }
+
+
+def load_cell(output: Path, cell: Cell) -> tuple[dict | None, str]:
+    """The saved record of ``cell`` and ``""``, or ``None`` and why it cannot be used."""
+    json_path, npz_path = cell.paths(output)
+    if not json_path.exists():
+        return None, "missing"
+    try:
+        record = json.loads(json_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None, "corrupt result file"
+    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
+        return None, "result file of another schema"
+    if record.get("config_hash") != cell.config_hash():
+        return None, "configuration changed"
+    if record.get("status") != "ok":
+        return record, "failed before"
+    try:
+        digest = hashlib.sha256(npz_path.read_bytes()).hexdigest()
+        if digest != record.get("scores_sha256"):
+            return None, "score file does not match its record"
+        with np.load(npz_path, allow_pickle=False) as z:
+            z["test_scores"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None, "score file missing or corrupt"
+    return record, ""

@@ -1,0 +1,177 @@
+"""Command line of the suite: ``python run_benchmark.py --help``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from benchmark.data.dataset import DataError
+from benchmark.protocols import PROTOCOLS
+from benchmark.registry import UnknownNameError, datasets, detectors, resolve_names
+
+__all__ = ["main", "build_parser"]
+
+EPILOG = """\
+examples:
+  python run_benchmark.py --list
+  python run_benchmark.py --datasets all --preset quick          # what `make bench` runs
+  python run_benchmark.py --datasets thyroid,cardio --detectors ocsvm,gmm --n-jobs 2
+  python run_benchmark.py --data-file my.csv --label-column y --normal-label ok
+  python run_benchmark.py --datasets all --dry-run                # list cells, compute nothing
+
+Results go to --output (default results/<preset>-<protocol>-seed<seed>): one file per
+(data set, detector, fold) cell, results.csv (one row per cell and threshold policy) and
+Table 1 as table1.md/.csv/.tex. Rerunning the same command skips finished cells, so an
+interrupted run resumes where it stopped; --force recomputes everything.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests and docs can inspect it)."""
+    p = argparse.ArgumentParser(
+        prog="run_benchmark.py",
+        description="Benchmark one-class anomaly detectors (MMOC-GAN and baselines) on tabular"
+        " data: each detector is trained on normal rows only and tested on held-out normals"
+        " plus anomalies, over several folds.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    what = p.add_argument_group("what to run")
+    what.add_argument("--datasets", default=None, help="'all' (every bundled data set) or a,b,c")
+    what.add_argument("--detectors", default="all", help="'all' or a comma-separated list")
+    what.add_argument("--data-file", type=Path, help="your own .csv, .parquet or .npz file")
+    what.add_argument("--label-column", default="y", help="label column of --data-file")
+    what.add_argument(
+        "--normal-label",
+        default=None,
+        help="value of the label column that means 'normal' (else labels must be 0/1, 1=anomaly)",
+    )
+    how = p.add_argument_group("how")
+    how.add_argument(
+        "--protocol", default="kfold-normal", choices=sorted(PROTOCOLS), help="split protocol"
+    )
+    how.add_argument("--folds", type=int, default=5, help="folds (or repetitions) per data set")
+    how.add_argument(
+        "--seed", type=int, default=0, help="run seed; every cell seed derives from it"
+    )
+    how.add_argument(
+        "--preset", default="quick", choices=["quick", "paper"], help="training budgets"
+    )
+    how.add_argument("--device", default="cpu", help="cpu, cuda or auto (neural detectors)")
+    how.add_argument("--n-jobs", type=int, default=1, help="cells run in parallel (-1: all cores)")
+    how.add_argument("--timeout", type=float, default=None, help="seconds before a cell is failed")
+    out = p.add_argument_group("output")
+    out.add_argument("--output", type=Path, default=None, help="run folder")
+    out.add_argument(
+        "--splits-dir", type=Path, default=None, help="where splits are saved (results/splits)"
+    )
+    out.add_argument("--force", action="store_true", help="recompute finished cells")
+    out.add_argument("--dry-run", action="store_true", help="list the cells and which are done")
+    out.add_argument("--list", action="store_true", help="list detectors and data sets, then exit")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _print_list() -> None:
+    from tabulate import tabulate
+
+    det_rows = [[name, spec.summary] for name, spec in sorted(detectors().items())]
+    print("Detectors (score: higher = more anomalous)")
+    print(tabulate(det_rows, headers=["name", "what it is"], tablefmt="simple"))
+    ds_rows = []
+    for name, spec in datasets().items():
+        pct = f"{spec.anomaly_pct:.2f}" if spec.anomaly_pct is not None else "?"
+        ds_rows.append([name, spec.n, spec.d, spec.n_anomalies, pct, spec.source[:70]])
+    print("\nData sets")
+    print(tabulate(ds_rows, headers=["name", "n", "d", "anomalies", "anomaly %", "source"]))
+
+
+def _fail(msg: str) -> int:
+    print(f"error: {msg}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns 0 when every cell succeeded, 1 if some failed, 2 on bad input."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    if args.list:
+        _print_list()
+        return 0
+    from benchmark.data import load_user_file
+    from benchmark.harness import RunConfig, plan, run
+    from benchmark.results import write_results
+    from benchmark.tables import write_table1
+
+    extra = {}
+    try:
+        if args.data_file is not None:
+            ds = load_user_file(args.data_file, args.label_column, args.normal_label)
+            extra[ds.name] = ds
+            if ds.n_anomalies == 0:
+                print(
+                    f"warning: {args.data_file} has no anomalies: AUROC, AUPRC and anomaly"
+                    " recall are undefined (n/a); the run goes on",
+                    file=sys.stderr,
+                )
+        if args.datasets is None:
+            args.datasets = "" if extra else "all"
+        all_ds = list(datasets())
+        names = resolve_names("data set", args.datasets, all_ds, all_ds) if args.datasets else []
+        names += [n for n in extra if n not in names]
+        det_names = list(detectors())
+        dets = resolve_names("detector", args.detectors, det_names, det_names)
+    except (DataError, UnknownNameError) as exc:
+        return _fail(str(exc))
+    if args.folds < 1:
+        return _fail(f"--folds must be a positive integer, got {args.folds}")
+    if args.timeout is not None and args.timeout <= 0:
+        return _fail(f"--timeout must be positive, got {args.timeout}")
+    output = args.output or Path("results") / f"{args.preset}-{args.protocol}-seed{args.seed}"
+    config = RunConfig(
+        datasets=names,
+        detectors=dets,
+        protocol=args.protocol,
+        folds=args.folds,
+        seed=args.seed,
+        preset=args.preset,
+        output=output,
+        n_jobs=args.n_jobs,
+        timeout=args.timeout,
+        force=args.force,
+        device=args.device,
+        extra_datasets=extra,
+        splits_dir=args.splits_dir,
+    )
+    try:
+        if args.dry_run:
+            planned = plan(config)
+            for p in planned:
+                print(f"{'done   ' if p.done else 'pending'}  {p.cell.name}  ({p.reason})")
+            n_done = sum(p.done for p in planned)
+            print(f"{len(planned)} cells: {n_done} done, {len(planned) - n_done} to compute")
+            return 0
+        summary = run(config, progress=not args.quiet)
+    except (DataError, ValueError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        planned = plan(config)
+        n_done = sum(p.done for p in planned)
+        print(
+            f"\ninterrupted: {n_done} of {len(planned)} cells are finished and saved in {output};"
+            " rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    paths = write_results(summary.results, output) + write_table1(summary.results, output)
+    print(
+        f"{summary.n_cells} cells: {summary.n_ok} ok, {summary.n_failed} failed,"
+        f" {summary.n_skipped} reused from earlier runs; {summary.seconds:.0f} s"
+    )
+    for f in summary.failed[:20]:
+        print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0 if summary.complete else 1

@@ -1,0 +1,249 @@
+"""The harness: plan the (data set, detector, fold) cells, run the unfinished ones, collect.
+
+Cells are independent, so they run under ``joblib.Parallel`` (threads that each drive an
+isolated child process, see :mod:`benchmark.isolation`). Every cell writes its own result
+file atomically; a rerun skips finished cells, a failed cell is never cached as a success.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from benchmark.cells import Cell, CellInputs, cell_seed, load_cell, versions
+from benchmark.data.dataset import Dataset
+from benchmark.isolation import run_cell
+from benchmark.registry import get_dataset, get_detector
+from benchmark.results import collect_results
+from benchmark.splits import get_splits
+
+__all__ = ["RunConfig", "RunSummary", "plan", "run", "DEFAULT_SPLITS_DIR"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SPLITS_DIR = Path("results") / "splits"
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; the same config and seed give the same results."""
+
+    datasets: list[str]
+    detectors: list[str]
+    protocol: str = "kfold-normal"
+    folds: int = 5
+    seed: int = 0
+    preset: str = "quick"
+    output: Path = Path("results") / "run"
+    n_jobs: int = 1
+    timeout: float | None = None
+    force: bool = False
+    device: str = "cpu"
+    splits_dir: Path | None = None
+    detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variants: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    extra_datasets: dict[str, Dataset] = field(default_factory=dict)
+    isolate: bool = True
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["output"] = str(self.output)
+        d["splits_dir"] = str(self.splits_dir) if self.splits_dir else None
+        d["extra_datasets"] = {k: v.source for k, v in self.extra_datasets.items()}
+        return d
+
+
+@dataclass
+class PlannedCell:
+    """A cell, the rows it needs, and whether a valid result already exists."""
+
+    cell: Cell
+    cls: type
+    inputs: CellInputs
+    done: bool
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    """What a run did: the long-format results and counts of done/failed/skipped cells."""
+
+    results: pd.DataFrame
+    n_cells: int
+    n_ok: int
+    n_failed: int
+    n_skipped: int
+    n_computed: int
+    failed: list[dict]
+    seconds: float
+    output: Path
+
+    @property
+    def complete(self) -> bool:
+        return self.n_failed == 0 and self.n_ok == self.n_cells
+
+
+def _load_dataset(name: str, config: RunConfig) -> Dataset:
+    if name in config.extra_datasets:
+        return config.extra_datasets[name]
+    return get_dataset(name).load()
+
+
+def _detector(label: str, config: RunConfig) -> tuple[str, type, dict[str, Any]]:
+    """Resolve a table label to (registered name, class, constructor params)."""
+    name, extra = config.variants.get(label, (label, {}))
+    spec = get_detector(name)
+    params = spec.params(config.preset) | config.detector_params.get(label, {}) | extra
+    return name, spec.cls, params
+
+
+def _accepts(cls: type, param: str) -> bool:
+    return param in inspect.signature(cls.__init__).parameters
+
+
+def plan(config: RunConfig) -> list[PlannedCell]:
+    """Every cell of the run with its inputs, the splits loaded or created once."""
+    splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
+    detectors = [(label, *_detector(label, config)) for label in config.detectors]
+    planned: list[PlannedCell] = []
+    for ds_name in config.datasets:
+        ds = _load_dataset(ds_name, config)
+        splits = get_splits(ds, config.protocol, config.folds, config.seed, splits_dir)
+        hashes = splits.hashes
+        for fold in range(config.folds):
+            train, test = splits.train[fold], splits.test[fold]
+            inputs = CellInputs(ds.X[train], ds.X[test], ds.y[test])
+            for label, name, cls, params in detectors:
+                params = dict(params)
+                seed = cell_seed(config.seed, ds_name, label, fold)
+                if _accepts(cls, "random_state"):
+                    params["random_state"] = seed
+                if _accepts(cls, "device"):
+                    params["device"] = config.device
+                cell = Cell(
+                    dataset=ds_name,
+                    label=label,
+                    detector=name,
+                    params=params,
+                    fold=fold,
+                    seed=seed,
+                    protocol=config.protocol,
+                    folds=config.folds,
+                    run_seed=config.seed,
+                    preset=config.preset,
+                    data_hash=splits.data_hash,
+                    split_hash=hashes[fold],
+                    preprocessing=getattr(cls, "preprocessing", "standard"),
+                    rho=float(ds.anomaly_rate),
+                )
+                record, reason = (
+                    (None, "forced") if config.force else load_cell(config.output, cell)
+                )
+                done = record is not None and reason == ""
+                planned.append(PlannedCell(cell, cls, inputs, done, reason or "done"))
+    return planned
+
+
+def _threads_per_cell(n_jobs: int) -> int:
+    return max(1, (os.cpu_count() or 1) // max(1, n_jobs))
+
+
+def _write_manifest(config: RunConfig, planned: list[PlannedCell], summary: dict) -> None:
+    manifest = {
+        "config": config.to_dict(),
+        "versions": versions(),
+        "splits": {f"{p.cell.dataset}/fold{p.cell.fold}": p.cell.split_hash for p in planned},
+        **summary,
+    }
+    from benchmark.atomic import atomic_write_json
+
+    atomic_write_json(Path(config.output) / "run.json", manifest)
+
+
+def run(config: RunConfig, progress: bool = True) -> RunSummary:
+    """Run every unfinished cell of ``config`` and write results and tables to its output."""
+    start = time.perf_counter()
+    output = Path(config.output)
+    output.mkdir(parents=True, exist_ok=True)
+    planned = plan(config)
+    pending = [p for p in planned if not p.done]
+    n_jobs = max(
+        1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
+    )
+    threads = _threads_per_cell(n_jobs)
+    counts = {"ok": 0, "failed": 0}
+    bar = tqdm(total=len(pending), desc="cells", unit="cell", disable=not progress, smoothing=0.05)
+    try:
+        tasks = (
+            delayed(run_cell)(
+                p.cell,
+                p.inputs,
+                p.cls,
+                output,
+                timeout=config.timeout,
+                threads=threads,
+                isolate=config.isolate,
+            )
+            for p in pending
+        )
+        for record in Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
+            tasks
+        ):
+            counts["ok" if record.get("status") == "ok" else "failed"] += 1
+            bar.set_postfix(done=counts["ok"], failed=counts["failed"], refresh=False)
+            bar.update(1)
+    finally:
+        bar.close()
+    records = [load_cell(output, p.cell)[0] for p in planned]
+    results = collect_results([r for r in records if r is not None])
+    failed = [
+        {"cell": p.cell.name, "error": (r or {}).get("error", "no result")}
+        for p, r in zip(planned, records)
+        if r is None or r.get("status") != "ok"
+    ]
+    seconds = time.perf_counter() - start
+    summary = RunSummary(
+        results=results,
+        n_cells=len(planned),
+        n_ok=len(planned) - len(failed),
+        n_failed=len(failed),
+        n_skipped=len(planned) - len(pending),
+        n_computed=len(pending),
+        failed=failed,
+        seconds=seconds,
+        output=output,
+    )
+    _write_manifest(
+        config,
+        planned,
+        {
+            "cells": summary.n_cells,
+            "ok": summary.n_ok,
+            "failed_cells": failed,
+            "computed": summary.n_computed,
+            "skipped": summary.n_skipped,
+            "seconds": seconds,
+        },
+    )
+    return summary
+
+
+def load_records(output: Path) -> list[dict]:
+    """Every readable cell record under ``output/cells`` (for reports and tables)."""
+    out = []
+    for path in sorted(Path(output).glob("cells/*/*/fold*.json")):
+        try:
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            log.warning("skipping unreadable result file %s", path)
+    return out

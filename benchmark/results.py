@@ -1,0 +1,84 @@
+"""Long-format results: one row per (cell, threshold policy), with full provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.atomic import atomic_write_bytes, atomic_write_text
+from benchmark.metrics import RANKING, THRESHOLDED
+from benchmark.thresholds import ORACLE_POLICIES, POLICIES
+
+__all__ = ["collect_results", "write_results"]
+
+ID_COLUMNS = ["dataset", "detector", "fold", "protocol", "policy", "oracle", "status"]
+
+
+def collect_results(records: list[dict]) -> pd.DataFrame:
+    """Flatten cell records into the long table; a failed cell keeps its rows, metrics NaN."""
+    rows = []
+    for rec in records:
+        cell = rec.get("cell", {})
+        base = {
+            "dataset": cell.get("dataset"),
+            "detector": cell.get("label"),
+            "registered_name": cell.get("detector"),
+            "fold": cell.get("fold"),
+            "protocol": cell.get("protocol"),
+            "status": rec.get("status"),
+            "error": rec.get("error"),
+            "run_seed": cell.get("run_seed"),
+            "cell_seed": cell.get("seed"),
+            "split_hash": cell.get("split_hash"),
+            "data_hash": cell.get("data_hash"),
+            "preset": cell.get("preset"),
+            "config": json.dumps(cell.get("params", {}), sort_keys=True, default=str),
+            "config_hash": rec.get("config_hash"),
+            "preprocessing": json.dumps(rec.get("preprocessing") or {}, sort_keys=True),
+            "fit_seconds": rec.get("fit_seconds"),
+            "score_seconds": rec.get("score_seconds"),
+            "n_train": rec.get("n_train"),
+            "n_test": rec.get("n_test"),
+            "n_test_anomalies": rec.get("n_test_anomalies"),
+            "device": rec.get("device"),
+            "versions": json.dumps(rec.get("versions") or {}, sort_keys=True),
+        }
+        ranking = rec.get("ranking") or {}
+        for policy in POLICIES:
+            pol = (rec.get("policies") or {}).get(policy) or {}
+            row = base | {"policy": policy, "oracle": policy in ORACLE_POLICIES}
+            row["threshold"] = pol.get("threshold")
+            row["policy_note"] = pol.get("note")
+            for m in THRESHOLDED:
+                row[m] = pol.get(m)
+            for m in RANKING:
+                row[m] = ranking.get(m)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    for m in (*THRESHOLDED, *RANKING, "threshold", "fit_seconds", "score_seconds"):
+        frame[m] = pd.to_numeric(frame[m], errors="coerce")
+    order = [c for c in ID_COLUMNS if c in frame] + [c for c in frame if c not in ID_COLUMNS]
+    return frame[order].sort_values(["dataset", "detector", "fold", "policy"], kind="stable")
+
+
+def write_results(frame: pd.DataFrame, output: Path) -> list[Path]:
+    """Write ``results.csv`` (and ``results.parquet`` when pyarrow is installed)."""
+    output = Path(output)
+    paths = [output / "results.csv"]
+    atomic_write_text(paths[0], frame.to_csv(index=False))
+    try:
+        import io
+
+        import pyarrow  # noqa: F401
+
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        atomic_write_bytes(output / "results.parquet", buf.getvalue())
+        paths.append(output / "results.parquet")
+    except ImportError:
+        pass
+    return paths

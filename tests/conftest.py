@@ -1,0 +1,17 @@
+"""Shared fixtures: small real data and throwaway run folders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def two_blobs():
+    """An easy one-class problem: normals in two tight blobs, anomalies far between them."""
+    rng = np.random.default_rng(0)
+    normal = np.vstack([rng.normal(-3, 0.5, (300, 4)), rng.normal(3, 0.5, (300, 4))])
+    anomalies = rng.uniform(-1.2, 1.2, (30, 4)) + rng.choice([-8, 8], (30, 1))
+    X = np.vstack([normal, anomalies])
+    y = np.r_[np.zeros(600, int), np.ones(30, int)]
+    return X, y
