@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 bench: $(STAMP)
-	$(PY) run_benchmark.py --datasets all --preset quick $(ARGS)
+	$(PY) run_benchmark.py --datasets all --preset quick --n-jobs -1 $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(ARGS)
