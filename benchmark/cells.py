@@ -31,6 +31,7 @@ from benchmark.thresholds import POLICIES, apply_policy
 
 __all__ = [
     "SCHEMA",
+    "ROUTINE_REASONS",
     "Cell",
     "CellInputs",
     "cell_seed",
@@ -43,6 +44,9 @@ __all__ = [
 
 #: Version of the result-file layout; files of another schema are recomputed.
 SCHEMA = 1
+
+#: Reasons from :func:`load_cell` that are ordinary (nothing on disk is damaged).
+ROUTINE_REASONS = frozenset({"", "missing", "configuration changed", "failed before"})
 
 
 def cell_seed(run_seed: int, dataset: str, detector: str, fold: int) -> int:
@@ -199,9 +203,13 @@ def write_cell(output: Path, cell: Cell, record: dict, arrays: dict) -> None:
     """Write the score arrays, then the JSON that marks the cell finished (both atomic)."""
     json_path, npz_path = cell.paths(output)
     if arrays:
-        atomic_save_npz(npz_path, **arrays)
-        record["scores_sha256"] = hashlib.sha256(npz_path.read_bytes()).hexdigest()
-    atomic_write_json(json_path, record)
+        record["scores_sha256"] = atomic_save_npz(npz_path, **arrays)
+    try:
+        atomic_write_json(json_path, record)
+    except BaseException:
+        if arrays:  # scores without their record are never used: do not leave them behind
+            npz_path.unlink(missing_ok=True)
+        raise
 
 
 def failure_record(cell: Cell, error: str, tb: str | None = None) -> dict:
@@ -232,6 +240,14 @@ def load_cell(output: Path, cell: Cell) -> tuple[dict | None, str]:
         return None, "configuration changed"
     if record.get("status") != "ok":
         return record, "failed before"
+    ranking, policies = record.get("ranking"), record.get("policies")
+    if (
+        not isinstance(ranking, dict)
+        or not isinstance(policies, dict)
+        or set(policies) != set(POLICIES)
+        or not isinstance(record.get("scores_sha256"), str)
+    ):
+        return None, "result file is incomplete (metrics or score digest missing)"
     try:
         digest = hashlib.sha256(npz_path.read_bytes()).hexdigest()
         if digest != record.get("scores_sha256"):

@@ -20,9 +20,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from benchmark.cells import Cell, CellInputs, cell_seed, load_cell, versions
+from benchmark.atomic import clean_stale_temp
+from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell, versions
 from benchmark.data.dataset import Dataset
-from benchmark.isolation import run_cell
+from benchmark.isolation import abort_all, execute_cell, reset_abort
 from benchmark.registry import get_dataset, get_detector
 from benchmark.results import collect_results
 from benchmark.splits import get_splits
@@ -54,6 +55,7 @@ class RunConfig:
     variants: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     extra_datasets: dict[str, Dataset] = field(default_factory=dict)
     isolate: bool = True
+    memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -87,6 +89,7 @@ class RunSummary:
     failed: list[dict]
     seconds: float
     output: Path
+    recovered: list[dict] = field(default_factory=list)  # damaged files found and recomputed
 
     @property
     def complete(self) -> bool:
@@ -170,71 +173,129 @@ def _write_manifest(config: RunConfig, planned: list[PlannedCell], summary: dict
     atomic_write_json(Path(config.output) / "run.json", manifest)
 
 
-def run(config: RunConfig, progress: bool = True) -> RunSummary:
-    """Run every unfinished cell of ``config`` and write results and tables to its output."""
-    start = time.perf_counter()
-    output = Path(config.output)
-    output.mkdir(parents=True, exist_ok=True)
-    planned = plan(config)
-    pending = [p for p in planned if not p.done]
+def _report_damage(config: RunConfig, planned: list[PlannedCell]) -> list[dict]:
+    """Log every unusable result file the plan found; those cells are recomputed."""
+    damaged = []
+    for p in planned:
+        if not p.done and p.reason not in ROUTINE_REASONS and p.reason != "forced":
+            path = p.cell.paths(config.output)[0]
+            log.warning("%s: %s; recomputing cell %s", path, p.reason, p.cell.name)
+            damaged.append({"cell": p.cell.name, "file": str(path), "reason": p.reason})
+    return damaged
+
+
+def _execute(
+    config: RunConfig, pending: list[PlannedCell], wait: bool, bar: tqdm
+) -> list[tuple[PlannedCell, dict, str]]:
+    """Run ``pending`` cells in parallel; a cell locked by another run is left for later."""
     n_jobs = max(
         1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
     )
     threads = _threads_per_cell(n_jobs)
-    counts = {"ok": 0, "failed": 0}
-    bar = tqdm(total=len(pending), desc="cells", unit="cell", disable=not progress, smoothing=0.05)
-    try:
-        tasks = (
-            delayed(run_cell)(
-                p.cell,
-                p.inputs,
-                p.cls,
-                output,
-                timeout=config.timeout,
-                threads=threads,
-                isolate=config.isolate,
-            )
-            for p in pending
+
+    def one(p: PlannedCell) -> tuple[PlannedCell, dict, str]:
+        record, outcome = execute_cell(
+            p.cell,
+            p.inputs,
+            p.cls,
+            config.output,
+            timeout=config.timeout,
+            threads=threads,
+            isolate=config.isolate,
+            wait_for_lock=wait,
+            memory_limit=config.memory_limit,
+            force=config.force,
         )
-        for record in Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
-            tasks
-        ):
+        return p, record, outcome
+
+    done: list[tuple[PlannedCell, dict, str]] = []
+    counts = {"ok": 0, "failed": 0}
+    gen = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
+        delayed(one)(p) for p in pending
+    )
+    try:
+        for p, record, outcome in gen:
+            done.append((p, record, outcome))
+            if outcome == "locked":
+                continue
             counts["ok" if record.get("status") == "ok" else "failed"] += 1
             bar.set_postfix(done=counts["ok"], failed=counts["failed"], refresh=False)
             bar.update(1)
+    except BaseException:  # Ctrl-C: kill the children before joblib waits for its threads
+        abort_all()
+        raise
+    return done
+
+
+def run(config: RunConfig, progress: bool = True) -> RunSummary:
+    """Run every unfinished cell of ``config`` and write results and tables to its output.
+
+    Cells another run is computing in the same folder are done last: by then that run has
+    usually saved them, and they are reused (each cell's lock guarantees it is computed
+    by one process at a time). Damaged result files are reported and recomputed.
+    """
+    start = time.perf_counter()
+    output = Path(config.output)
+    output.mkdir(parents=True, exist_ok=True)
+    reset_abort()
+    clean_stale_temp(output)
+    clean_stale_temp(Path(config.splits_dir or DEFAULT_SPLITS_DIR), recursive=False)
+    planned = plan(config)
+    recovered = _report_damage(config, planned)
+    pending = [p for p in planned if not p.done]
+    bar = tqdm(total=len(pending), desc="cells", unit="cell", disable=not progress, smoothing=0.05)
+    try:
+        outcomes = _execute(config, pending, wait=False, bar=bar)
+        locked = [p for p, _, outcome in outcomes if outcome == "locked"]
+        outcomes = [o for o in outcomes if o[2] != "locked"]
+        if locked:
+            outcomes += _execute(config, locked, wait=True, bar=bar)
+    except BaseException:
+        clean_stale_temp(output)  # what the killed children were writing
+        raise
     finally:
         bar.close()
+    unsaved = {p.cell.name: rec for p, rec, _ in outcomes}
     records = [load_cell(output, p.cell)[0] for p in planned]
     results = collect_results([r for r in records if r is not None])
     failed = [
-        {"cell": p.cell.name, "error": (r or {}).get("error", "no result")}
+        {
+            "cell": p.cell.name,
+            "error": (r or unsaved.get(p.cell.name) or {}).get("error") or "no result",
+        }
         for p, r in zip(planned, records)
         if r is None or r.get("status") != "ok"
     ]
+    n_computed = sum(outcome == "computed" for _, _, outcome in outcomes)
     seconds = time.perf_counter() - start
     summary = RunSummary(
         results=results,
         n_cells=len(planned),
         n_ok=len(planned) - len(failed),
         n_failed=len(failed),
-        n_skipped=len(planned) - len(pending),
-        n_computed=len(pending),
+        n_skipped=len(planned) - n_computed,
+        n_computed=n_computed,
         failed=failed,
         seconds=seconds,
         output=output,
+        recovered=recovered,
     )
-    _write_manifest(
-        config,
-        planned,
-        {
-            "cells": summary.n_cells,
-            "ok": summary.n_ok,
-            "failed_cells": failed,
-            "computed": summary.n_computed,
-            "skipped": summary.n_skipped,
-            "seconds": seconds,
-        },
-    )
+    try:
+        _write_manifest(
+            config,
+            planned,
+            {
+                "cells": summary.n_cells,
+                "ok": summary.n_ok,
+                "failed_cells": failed,
+                "computed": summary.n_computed,
+                "skipped": summary.n_skipped,
+                "recomputed_damaged": recovered,
+                "seconds": seconds,
+            },
+        )
+    except OSError as exc:
+        log.error("could not write %s: %s", output / "run.json", exc)
     return summary
 
 

@@ -2,22 +2,45 @@
 
 Children are forked from a ``forkserver`` that has the suite preloaded: starting one costs
 milliseconds, and each starts from a clean state (no thread pools inherited). The child
-caps its math threads, computes the cell and writes the result itself; the parent only
-waits, and records a failure if the child overruns ``timeout`` or dies.
+takes the cell's lock (:mod:`benchmark.locking`), caps its math threads (and, if asked,
+its memory), computes the cell and writes the result itself; the parent only waits, and
+records a failure if the child overruns ``timeout``, dies, or cannot save its result.
+
+Because the child holds the lock while it computes and writes, two runs sharing an output
+folder never work on one cell at the same time, even if a parent is killed on its own.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
+import threading
+import time
 from pathlib import Path
 
+from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
+from benchmark.locking import CellLock, holder, lock_path
 
-__all__ = ["run_cell", "limit_threads"]
+__all__ = ["run_cell", "execute_cell", "abort_all", "limit_threads", "limit_memory", "EVENT_LOG"]
+
+log = logging.getLogger(__name__)
+
+#: Environment variable naming a file where each cell's compute start/end is appended
+#: (pid, time, cell): an audit trail used by the fault-injection tests.
+EVENT_LOG = "MMOC_BENCH_EVENT_LOG"
+
+_EXIT_WRITE_FAILED = 74  # sysexits EX_IOERR: the result could not be saved
+_EXIT_LOCKED = 75  # EX_TEMPFAIL: another process holds the cell's lock
+_EXIT_DONE = 76  # another process finished the cell before this one got its lock
 
 _CTX = None
+_LIVE: set = set()
+_LIVE_LOCK = threading.Lock()
+_ABORT = threading.Event()
 
 
 def _context():
@@ -41,11 +64,82 @@ def limit_threads(n: int) -> None:
         pass
 
 
-def _child(cell: Cell, inputs: CellInputs, cls: type, output: str, threads: int) -> None:
+def _vm_size() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        pass
+    return 0
+
+
+def limit_memory(nbytes: int) -> int | None:
+    """Let this process allocate at most ``nbytes`` more address space (``RLIMIT_AS``).
+
+    Only the soft limit is lowered; returns the previous soft limit (None if unsupported).
+    An allocation beyond it raises ``MemoryError`` instead of exhausting the machine.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    new = _vm_size() + int(nbytes)
+    if hard != resource.RLIM_INFINITY:
+        new = min(new, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (new, hard))
+    return soft
+
+
+def _restore_memory(soft: int | None) -> None:
+    if soft is not None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (soft, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _event(path: str | None, kind: str, cell: Cell, extra: str = "") -> None:
+    if not path:
+        return
+    line = f"{time.time():.6f} {os.getpid()} {kind} {cell.name} {extra}".rstrip() + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+def _compute_and_write(
+    cell: Cell, inputs: CellInputs, cls: type, output: Path, memory_limit: int | None, events
+) -> dict:
+    """Compute and save a cell whose lock the caller holds; OSError if it cannot be saved."""
+    json_path, _ = cell.paths(output)
+    clean_stale_temp(json_path.parent, recursive=False)
+    _event(events, "start", cell)
+    soft = limit_memory(memory_limit) if memory_limit else None
+    try:
+        record, arrays = compute_cell(cell, inputs, cls)
+    finally:
+        _restore_memory(soft)
+    write_cell(output, cell, record, arrays)
+    _event(events, "end", cell, record.get("status", ""))
+    return record
+
+
+def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, conn, force) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once
+    lock = CellLock(lock_path(cell.paths(Path(output))[0]))
+    if not lock.acquire(wait=False):
+        sys.exit(_EXIT_LOCKED)
+    if not force and load_cell(Path(output), cell)[1] == "":
+        sys.exit(_EXIT_DONE)
     limit_threads(threads)
-    record, arrays = compute_cell(cell, inputs, cls)
-    write_cell(Path(output), cell, record, arrays)
+    try:
+        _compute_and_write(cell, inputs, cls, Path(output), memory_limit, events)
+    except OSError as exc:
+        conn.send(f"could not save the result: {type(exc).__name__}: {exc}")
+        sys.exit(_EXIT_WRITE_FAILED)
 
 
 def _describe_exit(code: int | None) -> str:
@@ -55,6 +149,148 @@ def _describe_exit(code: int | None) -> str:
         hint = " (killed: out of memory?)" if sig == signal.SIGKILL else ""
         return f"worker died from signal {name}{hint}"
     return f"worker exited with code {code} without writing a result"
+
+
+def _record_failure(cell: Cell, output: Path, error: str) -> dict:
+    """Save a failure record for ``cell`` unless another run owns or has finished it."""
+    record = failure_record(cell, error)
+    lock = CellLock(lock_path(cell.paths(output)[0]))
+    if not lock.acquire(wait=True, timeout=30):
+        return record  # another run has taken the cell over; its result will stand
+    try:
+        existing, reason = load_cell(output, cell)
+        if reason == "":
+            return existing
+        clean_stale_temp(cell.paths(output)[0].parent, recursive=False)
+        try:
+            write_cell(output, cell, record, {})
+        except OSError as exc:
+            log.error("cell %s failed and its failure record could not be saved: %s", cell, exc)
+            record["error"] += f" (and the failure could not be saved: {exc})"
+    finally:
+        lock.release()
+    return record
+
+
+def _message(conn) -> str | None:
+    """The child's one-line error, if it sent one (EOF: it sent nothing)."""
+    try:
+        return conn.recv() if conn.poll() else None
+    except (EOFError, OSError):
+        return None
+    finally:
+        conn.close()
+
+
+def abort_all() -> int:
+    """Stop starting cells and kill every running child (Ctrl-C); returns how many."""
+    _ABORT.set()
+    with _LIVE_LOCK:
+        procs = list(_LIVE)
+    for proc in procs:
+        proc.kill()
+    for proc in procs:
+        proc.join(5)
+    return len(procs)
+
+
+def reset_abort() -> None:
+    """Allow cells to start again after :func:`abort_all` (a new run in this process)."""
+    _ABORT.clear()
+
+
+_INTERRUPTED = {"status": "interrupted", "error": "interrupted"}
+
+
+def execute_cell(
+    cell: Cell,
+    inputs: CellInputs,
+    cls: type,
+    output: Path,
+    *,
+    timeout: float | None,
+    threads: int,
+    isolate: bool = True,
+    wait_for_lock: bool = True,
+    memory_limit: int | None = None,
+    force: bool = False,
+) -> tuple[dict, str]:
+    """Compute ``cell`` under its lock; returns (record, what happened).
+
+    What happened is ``computed``, ``reused`` (another run finished it meanwhile),
+    ``locked`` (held by a live process and ``wait_for_lock`` is False; nothing written)
+    or ``interrupted`` (:func:`abort_all` was called; nothing written). With ``force`` a
+    saved result is recomputed rather than reused.
+    """
+    output = Path(output)
+    events = os.environ.get(EVENT_LOG)
+    lock = CellLock(lock_path(cell.paths(output)[0]))
+    while True:
+        while not lock.acquire(wait=False):
+            if not wait_for_lock:
+                return {"status": "locked", "error": f"locked by {holder(lock.path)}"}, "locked"
+            if _ABORT.is_set():
+                return dict(_INTERRUPTED), "interrupted"
+            time.sleep(0.2)
+        if _ABORT.is_set():
+            lock.release()
+            return dict(_INTERRUPTED), "interrupted"
+        existing, reason = load_cell(output, cell)
+        if reason == "" and not force:
+            lock.release()
+            return existing, "reused"
+        if not isolate or cls.__module__ == "__main__" or os.name != "posix":
+            try:
+                limit_threads(threads)
+                return _compute_and_write(cell, inputs, cls, output, memory_limit, events), (
+                    "computed"
+                )
+            except OSError as exc:
+                error = f"could not save the result: {type(exc).__name__}: {exc}"
+            finally:
+                lock.release()
+            return _record_failure(cell, output, error), "computed"
+        lock.release()
+        ctx = _context()
+        recv, send = ctx.Pipe(duplex=False)
+        args = (cell, inputs, cls, str(output), threads, memory_limit, events, send, force)
+        proc = ctx.Process(target=_child, args=args)
+        with _LIVE_LOCK:
+            if _ABORT.is_set():
+                return dict(_INTERRUPTED), "interrupted"
+            proc.start()
+            _LIVE.add(proc)
+        send.close()
+        try:
+            proc.join(timeout)
+        except BaseException:  # Ctrl-C in the parent: stop the child, write nothing
+            proc.kill()
+            proc.join()
+            raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+        timed_out = proc.is_alive()
+        if timed_out:
+            proc.kill()
+            proc.join()
+        message = _message(recv) if not timed_out else None
+        if _ABORT.is_set():
+            return dict(_INTERRUPTED), "interrupted"
+        if proc.exitcode == _EXIT_LOCKED and not timed_out:
+            if not wait_for_lock:
+                return {"status": "locked", "error": f"locked by {holder(lock.path)}"}, "locked"
+            continue
+        break
+    if timed_out:
+        error = f"TimeoutError: exceeded --timeout of {timeout:g} s"
+        return _record_failure(cell, output, error), "computed"
+    if proc.exitcode in (0, _EXIT_DONE):
+        record, _ = load_cell(output, cell)
+        if record is not None:
+            return record, "reused" if proc.exitcode == _EXIT_DONE else "computed"
+    error = message or _describe_exit(proc.exitcode)
+    return _record_failure(cell, output, error), "computed"
 
 
 def run_cell(
@@ -68,27 +304,6 @@ def run_cell(
     isolate: bool = True,
 ) -> dict:
     """Compute ``cell`` (isolated unless ``isolate`` is False) and return its saved record."""
-    if not isolate or cls.__module__ == "__main__" or os.name != "posix":
-        limit_threads(threads)
-        record, arrays = compute_cell(cell, inputs, cls)
-        write_cell(output, cell, record, arrays)
-        return record
-    proc = _context().Process(target=_child, args=(cell, inputs, cls, str(output), threads))
-    proc.start()
-    try:
-        proc.join(timeout)
-    except BaseException:  # Ctrl-C in the parent: stop the child, write nothing
-        proc.kill()
-        proc.join()
-        raise
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
-        record = failure_record(cell, f"TimeoutError: exceeded --timeout of {timeout:g} s")
-        write_cell(output, cell, record, {})
-        return record
-    record, reason = load_cell(output, cell)
-    if record is None:
-        record = failure_record(cell, _describe_exit(proc.exitcode))
-        write_cell(output, cell, record, {})
-    return record
+    return execute_cell(
+        cell, inputs, cls, output, timeout=timeout, threads=threads, isolate=isolate
+    )[0]
