@@ -85,6 +85,7 @@ class Detector(BaseEstimator):
         if X.shape[0] < 2:
             raise DetectorError("training data needs at least 2 rows")
         self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("decision_scores_", None)  # a refit must not reuse old scores
         self._fit(X)
         train_scores = getattr(self, "decision_scores_", None)
         if train_scores is None:
