@@ -165,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    paths = write_results(summary.results, output) + write_table1(summary.results, output)
+    try:
+        paths = write_results(summary.results, output) + write_table1(summary.results, output)
+    except OSError as exc:  # e.g. a full disk: the saved cells stay valid, the tables are not
+        print(f"error: could not write the results and tables in {output}: {exc}", file=sys.stderr)
+        return 1
     print(
         f"{summary.n_cells} cells: {summary.n_ok} ok, {summary.n_failed} failed,"
         f" {summary.n_skipped} reused from earlier runs; {summary.seconds:.0f} s"

@@ -165,7 +165,9 @@ def _record_failure(cell: Cell, output: Path, error: str) -> dict:
         try:
             write_cell(output, cell, record, {})
         except OSError as exc:
-            log.error("cell %s failed and its failure record could not be saved: %s", cell, exc)
+            log.error(
+                "cell %s failed and its failure record could not be saved: %s", cell.name, exc
+            )
             record["error"] += f" (and the failure could not be saved: {exc})"
     finally:
         lock.release()
@@ -275,7 +277,7 @@ def execute_cell(
             proc.kill()
             proc.join()
         message = _message(recv) if not timed_out else None
-        if _ABORT.is_set():
+        if _ABORT.is_set() or proc.exitcode == -signal.SIGINT:  # Ctrl-C: nothing to record
             return dict(_INTERRUPTED), "interrupted"
         if proc.exitcode == _EXIT_LOCKED and not timed_out:
             if not wait_for_lock:

@@ -104,5 +104,8 @@ def get_splits(ds: Dataset, protocol: str, folds: int, seed: int, root: Path) ->
     }
     arrays = {f"train_{k}": a for k, a in enumerate(train)}
     arrays |= {f"test_{k}": a for k, a in enumerate(test)}
-    atomic_save_npz(path, meta=np.array(json.dumps(meta)), **arrays)
+    try:
+        atomic_save_npz(path, meta=np.array(json.dumps(meta)), **arrays)
+    except OSError as exc:  # e.g. a full disk: the splits are deterministic, use them unsaved
+        log.warning("could not save split file %s (%s); using the splits unsaved", path, exc)
     return SplitSet(ds.name, protocol, folds, seed, data_hash, train, test, path)

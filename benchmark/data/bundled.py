@@ -50,10 +50,14 @@ def load_npz(path: Path, *, x_key: str = "X", y_key: str = "y", name: str | None
             X, y = z[x_key], z[y_key]
     except DataError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(
-            f"{path}: not a readable .npz archive ({type(exc).__name__}: {exc})"
-        ) from None
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise DataError(
+                f"{path}: holds Python objects (pickled arrays); only numeric arrays are read"
+            ) from None
+        raise DataError(f"{path}: not a readable .npz archive ({_first_line(exc)})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"{path}: not a readable .npz archive ({_first_line(exc)})") from None
     if X.dtype.kind not in "fiub" or y.dtype.kind not in "fiub":
         raise DataError(f"{path}: arrays must be numeric (X is {X.dtype}, y is {y.dtype})")
     y = np.asarray(y).reshape(-1)
@@ -64,7 +68,15 @@ def load_npz(path: Path, *, x_key: str = "X", y_key: str = "y", name: str | None
         raise DataError(
             f"{path}: labels must be 0 (normal) or 1 (anomaly), found {values.tolist()}"
         )
-    return Dataset(name=name or path.stem, X=X, y=y, source=str(path))
+    ds = Dataset(name=name or path.stem, X=X, y=y, source=str(path))
+    if np.isfinite(ds.X).any() and np.nanmax(np.abs(ds.X)) > 1e150:
+        raise DataError(f"{path}: values above 1e150 in magnitude; rescale the features")
+    return ds
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip().rstrip(":")
 
 
 def load_bundled(name: str, data_dir: Path | None = None) -> Dataset:

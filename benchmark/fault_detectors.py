@@ -1,0 +1,123 @@
+"""Deliberately broken detectors for fault-injection tests (``fault-*``; never in tables).
+
+Importing this module registers them. Each breaks in one way a real detector can: it
+raises, returns NaN/inf or the wrong number of scores, hangs, allocates too much memory,
+is killed by the operating system, or fills the disk while its result is being saved.
+Apart from the fault they behave like the Gaussian mixture, so the rest of a run is real.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import time
+
+import numpy as np
+
+from benchmark import atomic
+from benchmark.base import Detector
+from benchmark.registry import register_detector
+from detectors.gmm import GMM
+
+__all__ = ["FAULT_DETECTORS"]
+
+#: Registered fault detector name -> what the harness must report for it.
+FAULT_DETECTORS = {
+    "fault-raises": "boom in fit",
+    "fault-nan": "non-finite scores",
+    "fault-inf": "non-finite scores",
+    "fault-count": "scores for",
+    "fault-hang": "exceeded --timeout",
+    "fault-oom": "MemoryError",
+    "fault-killed": "worker died from signal SIGKILL",
+    "fault-disk-full": "No space left on device",
+}
+
+
+class _Tiny(Detector):
+    """A trivial fitted detector: distance to the training mean."""
+
+    def _fit(self, X: np.ndarray) -> None:
+        self.mean_ = X.mean(axis=0)
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(X - self.mean_, axis=1)
+
+
+@register_detector("fault-raises")
+class Raises(_Tiny):
+    """Raises in fit."""
+
+    def _fit(self, X: np.ndarray) -> None:
+        raise RuntimeError("boom in fit")
+
+
+@register_detector("fault-nan")
+class NanScores(_Tiny):
+    """Returns NaN scores, bypassing the base class's own check."""
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.full(len(X), np.nan)
+
+
+@register_detector("fault-inf")
+class InfScores(_Tiny):
+    """Returns +inf for half the rows, bypassing the base class's own check."""
+
+    def decision_function(self, X) -> np.ndarray:
+        scores = np.zeros(len(X))
+        scores[::2] = np.inf
+        return scores
+
+
+@register_detector("fault-count")
+class WrongCount(_Tiny):
+    """Returns one score too few."""
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.zeros(max(0, len(X) - 1))
+
+
+@register_detector("fault-hang")
+class Hangs(_Tiny):
+    """Never returns from fit (a run needs ``--timeout``)."""
+
+    def _fit(self, X: np.ndarray) -> None:
+        time.sleep(3600)
+
+
+@register_detector("fault-oom")
+class Hog(_Tiny):
+    """Allocates and touches ``gib`` GiB in fit: bounded, but more than a memory limit."""
+
+    def __init__(self, gib: float = 2.0):
+        self.gib = gib
+
+    def _fit(self, X: np.ndarray) -> None:
+        block = np.ones(int(self.gib * 2**30) // 8)  # MemoryError under RLIMIT_AS
+        block[:: 4096 // 8] = 2.0
+        raise RuntimeError(f"allocated {self.gib} GiB: no memory limit was in force")
+
+
+@register_detector("fault-killed")
+class Killed(_Tiny):
+    """Is killed by SIGKILL in fit, as the kernel's out-of-memory killer would."""
+
+    def _fit(self, X: np.ndarray) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(60)
+
+
+def _full_disk(fh, data: bytes) -> None:
+    fh.write(data[: len(data) // 2])
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@register_detector("fault-disk-full")
+class DiskFull(GMM):
+    """A Gaussian mixture whose process then finds the disk full when saving the result."""
+
+    def _fit(self, X: np.ndarray) -> None:
+        super()._fit(X)
+        atomic._write_all = _full_disk  # only this (child) process's writer is affected

@@ -1,0 +1,44 @@
+"""Crash consistency: SIGKILL and Ctrl-C at random moments lose and duplicate nothing.
+
+Real command-line runs are killed (whole process group) and restarted; at the end the
+result set must equal an uninterrupted run's, cell for cell, and no finished cell may
+have been computed again. ``make test-slow`` runs the long kill loop (25 kills).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmark.faults import crash_trial, shared_reference, sigint_trial
+
+
+def _assert_clean(outcome) -> None:
+    assert outcome.problems == [], "\n".join(outcome.problems)
+    assert outcome.lost == 0 and outcome.survived == outcome.trials
+
+
+def test_sigkill_five_times_then_resume_equals_uninterrupted_run(tmp_path, reference):
+    outcome = crash_trial(tmp_path, reference, kills=5, seed=1)
+    _assert_clean(outcome)
+
+
+@pytest.mark.slow
+def test_sigkill_twenty_five_times_then_resume_equals_uninterrupted_run(tmp_path, reference):
+    outcome = crash_trial(tmp_path, reference, kills=25, seed=2)
+    _assert_clean(outcome)
+
+
+def test_ctrl_c_stops_cleanly_says_how_to_resume_and_resume_completes(tmp_path, reference):
+    """SIGINT to the process group, as a terminal's Ctrl-C sends it."""
+    _assert_clean(sigint_trial(tmp_path, reference, whole_group=True))
+
+
+def test_sigint_to_main_process_alone_kills_its_children(tmp_path, reference):
+    """Only the main process gets SIGINT: it must stop the cells' children itself."""
+    _assert_clean(sigint_trial(tmp_path, reference, whole_group=False, resume=False))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """One uninterrupted run of the fault grid, shared by every fault test module."""
+    return shared_reference(tmp_path_factory.getbasetemp() / "fault-reference")
