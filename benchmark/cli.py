@@ -71,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--dry-run", action="store_true", help="list the cells and which are done")
     out.add_argument("--list", action="store_true", help="list detectors and data sets, then exit")
     out.add_argument("--quiet", action="store_true", help="no progress bar")
+    out.add_argument(
+        "--report",
+        type=Path,
+        metavar="RUN_DIR",
+        help="regenerate RUN_DIR/report.md and report.html from saved results, then exit",
+    )
+    out.add_argument(
+        "--update-reference",
+        action="store_true",
+        help="rerun the smoke configuration and rewrite results/reference/smoke.csv",
+    )
     return p
 
 
@@ -100,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         _print_list()
         return 0
+    if args.report is not None or args.update_reference:
+        from benchmark.report.commands import report_command, update_reference_command
+
+        return report_command(args.report) if args.report else update_reference_command()
     from benchmark.data import load_user_file
     from benchmark.harness import RunConfig, plan, run
     from benchmark.results import write_results
@@ -178,4 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
     for path in paths:
         print(f"wrote {path}")
+    from benchmark.report.commands import report_command
+
+    report_command(output)
     return 0 if summary.complete else 1

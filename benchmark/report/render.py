@@ -1,0 +1,238 @@
+"""Write ``report.md`` and ``report.html`` for a finished run, from its saved results alone.
+
+``python run_benchmark.py --report RUN_DIR`` calls :func:`write_report`; so does a normal
+run at its end. Nothing is rerun except the one MMOC-GAN refit Figure 4 needs (cached).
+Tables go to ``RUN_DIR/tables/``, figures (PNG and PDF) to ``RUN_DIR/figures/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.atomic import atomic_write_text
+from benchmark.registry import datasets as registered_datasets
+from benchmark.report import figures
+from benchmark.report.document import Document
+from benchmark.report.load import RunData, load_run
+from benchmark.report.stats import RANK_RULE, friedman, metric_matrix, nemenyi, rank_matrix, wins
+from benchmark.report.table2 import table2_tables
+from benchmark.report.tables import Table, matrix_table, rank_table, table1_tables, write_table
+from benchmark.report.tsne import tsne_figure
+
+__all__ = ["write_report"]
+
+log = logging.getLogger(__name__)
+
+#: The autoencoder whose reconstruction error Figure 2 shows (its score is that error).
+RECONSTRUCTION_DETECTOR = "rda"
+
+
+def _run_section(doc: Document, run: RunData) -> None:
+    cfg, m = run.config, run.manifest
+    failed = m.get("failed_cells", [])
+    seconds = m.get("seconds")
+    rows = [
+        ["data sets", ", ".join(run.datasets)],
+        ["detectors", ", ".join(run.detectors)],
+        ["protocol", str(cfg.get("protocol", "?"))],
+        ["folds", str(run.folds)],
+        ["seed", str(cfg.get("seed", "?"))],
+        ["preset", str(cfg.get("preset", "?"))],
+        ["device", str(cfg.get("device", "?"))],
+        [
+            "cells",
+            f"{m.get('cells', len(run.records))} ({m.get('ok', '?')} ok, {len(failed)}"
+            f" failed; {m.get('computed', '?')} computed, {m.get('skipped', '?')} reused)",
+        ],
+        ["total time", f"{seconds:.0f} s" if isinstance(seconds, int | float) else "unknown"],
+    ]
+    doc.table(Table("Configuration", ["setting", "value"], rows))
+    versions = m.get("versions") or {}
+    doc.table(Table("Versions", ["package", "version"], [[k, str(v)] for k, v in versions.items()]))
+    doc.heading("Failed cells", 3)
+    if failed:
+        doc.para(
+            f"{len(failed)} cell(s) failed. They stay in every table as `failed` and"
+            " count as the worst rank (see the ranking rule below)."
+        )
+        doc.table(
+            Table(
+                "Failed cells",
+                ["cell", "error"],
+                [[f["cell"], str(f.get("error"))[:200]] for f in failed],
+            )
+        )
+    else:
+        doc.para("No cell failed.")
+
+
+def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
+    doc.heading("Table 1: per data set", 2)
+    doc.para(
+        "Mean ± std over folds. *native*: the detector's own rule (train-quantile when it has"
+        " none); *raw train*: threshold at the 99.5 % quantile of the training scores;"
+        " **fine tune (ORACLE)**: the threshold maximising F1 on the **test labels**, as the"
+        " paper tuned its baselines: an oracle, not an achievable result. F1 takes the normal"
+        " class as positive (the paper's column). Best value per column in bold; `(k/n)` marks"
+        " a mean over k of n folds, `failed` a detector whose every fold failed."
+    )
+    for ds, table in zip(run.datasets, table1_tables(run.results, run.datasets, run.detectors)):
+        doc.table(table, write_table(table, tables_dir, f"table1_{ds}"))
+    doc.heading("Table 2: MMOC-GAN (cat) over the number of modes m", 2)
+    t2 = table2_tables(run)
+    if isinstance(t2, str):
+        doc.note(t2)
+    else:
+        for i, table in enumerate(t2):
+            doc.table(table, write_table(table, tables_dir, f"table2_{i}"))
+
+
+def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path) -> None:
+    doc.heading("Across data sets", 2)
+    avg, won = {}, {}
+    for metric in ("auroc", "auprc"):
+        mm = metric_matrix(run.results, metric, run.datasets, run.detectors)
+        table = matrix_table(mm, f"{metric.upper()} (mean ± std over folds)")
+        doc.table(table, write_table(table, tables_dir, f"matrix_{metric}"))
+        ranks, excluded = rank_matrix(mm.mean)
+        if excluded:
+            doc.note(
+                f"{metric.upper()}: left out of the ranking (no finite value):"
+                f" {', '.join(excluded)}."
+            )
+        if ranks.empty:
+            continue
+        avg[metric], won[metric] = ranks.mean(axis=0), wins(ranks)
+        fr = friedman(ranks)
+        if not fr.ok:
+            doc.note(fr.note)
+            continue
+        doc.para(
+            f"{metric.upper()}: Friedman chi² = {fr.statistic:.3f}, p = {fr.pvalue:.3g}"
+            f" (N = {fr.n_datasets} data sets, k = {fr.n_detectors} detectors; scipy)."
+        )
+        pv = nemenyi(ranks)
+        png = figures.cd_diagram(avg[metric], pv, metric, fr.n_datasets, fig_dir)
+        doc.image(
+            png,
+            f"Critical-difference diagram, {metric.upper()}: average ranks; a bar"
+            " joins detectors whose Nemenyi post-hoc test (scikit-posthocs) does not"
+            " separate them at alpha = 0.05",
+        )
+    doc.para(RANK_RULE)
+    if avg:
+        table = rank_table(avg, won)
+        doc.table(table, write_table(table, tables_dir, "ranks"))
+
+
+def _load_dataset(name: str):
+    spec = registered_datasets().get(name)
+    return spec.load() if spec is not None else None
+
+
+def _figure_section(doc: Document, run: RunData, fig_dir: Path, tsne: bool) -> None:
+    doc.heading("Figures", 2)
+    focus = run.focus_dataset()
+    ds = _load_dataset(focus) if focus else None
+    if ds is None:
+        doc.note(f"Figure 1 skipped: data set {focus!r} cannot be reloaded from the registry.")
+    else:
+        doc.image(
+            figures.pca_figure(ds.X, ds.y, focus, fig_dir),
+            f"Figure 1: PCA of {focus}, normal (blue) vs anomalous (red) rows",
+        )
+    rec = {}
+    for name in run.datasets:
+        parts = [run.scores(name, RECONSTRUCTION_DETECTOR, k) for k in range(run.folds)]
+        parts = [p for p in parts if p is not None]
+        if parts:
+            rec[name] = (
+                pd.concat([pd.Series(p["test_scores"]) for p in parts]).to_numpy(),
+                pd.concat([pd.Series(p["y_test"]) for p in parts]).to_numpy(),
+            )
+    if rec:
+        doc.image(
+            figures.reconstruction_histograms(rec, RECONSTRUCTION_DETECTOR, fig_dir),
+            f"Figure 2: reconstruction loss ({RECONSTRUCTION_DETECTOR} test scores, all"
+            " folds pooled), normal vs anomalous rows, as % of each class",
+        )
+    else:
+        doc.note(
+            f"Figure 2 skipped: no saved scores of the autoencoder"
+            f" `{RECONSTRUCTION_DETECTOR}` in this run."
+        )
+    result = tsne_figure(run, fig_dir) if tsne else "Figure 4 skipped on request (no refit)."
+    if isinstance(result, str):
+        doc.note(result)
+    else:
+        doc.image(result[0], f"Figure 4: t-SNE of a test fold. {result[1]}")
+    if run.datasets and run.detectors:
+        doc.image(
+            figures.auroc_boxplots(run.results, run.datasets, run.detectors, fig_dir),
+            "AUROC over folds per data set and detector",
+        )
+    _loss_figures(doc, run, fig_dir)
+
+
+def _loss_figures(doc: Document, run: RunData, fig_dir: Path) -> None:
+    any_history = False
+    for i, name in enumerate(run.datasets):
+        hist = {}
+        for det in run.detectors:
+            rec = run.record(name, det, 0) or {}
+            if rec.get("history"):
+                hist[det] = rec["history"]
+        if hist:
+            any_history = True
+            png = figures.loss_curves(hist, name, fig_dir, f"losses_{i:02d}")
+            doc.image(png, f"Training losses of the neural detectors on {name} (fold 0)")
+    if not any_history:
+        doc.note("No training-loss history in this run (no neural detector succeeded).")
+
+
+def _appendix(doc: Document, run: RunData) -> None:
+    doc.heading("Appendix: split hashes", 2)
+    splits = run.manifest.get("splits") or {}
+    doc.table(
+        Table(
+            "Split hashes (sha256 of the index arrays, first 16 hex digits)",
+            ["data set / fold", "hash"],
+            [[k, v] for k, v in splits.items()],
+        )
+    )
+
+
+def write_report(run_dir: Path, *, tsne: bool = True) -> Path:
+    """Write ``report.md`` and ``report.html`` for ``run_dir``; returns the markdown path."""
+    run_dir = Path(run_dir)
+    run = load_run(run_dir)
+    tables_dir, fig_dir = run_dir / "tables", run_dir / "figures"
+    tables_dir.mkdir(exist_ok=True)
+    doc = Document(run_dir)
+    title = f"Benchmark report: {run_dir.resolve().name}"
+    doc.heading(title, 1)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    doc.para(
+        f"Generated {stamp} from the saved results in this folder (nothing rerun)."
+        " Score convention: higher = more anomalous. Files: `results.csv` (one row per"
+        " cell and threshold policy), `run.json`, `tables/`, `figures/` (PNG and PDF)."
+    )
+    doc.heading("Run", 2)
+    _run_section(doc, run)
+    if run.results.empty:
+        doc.note("The run has no results yet.")
+    else:
+        _table_sections(doc, run, tables_dir)
+        _across_section(doc, run, tables_dir, fig_dir)
+        _figure_section(doc, run, fig_dir, tsne)
+    _appendix(doc, run)
+    md = run_dir / "report.md"
+    atomic_write_text(md, doc.markdown())
+    atomic_write_text(run_dir / "report.html", doc.html(title))
+    log.info("report written: %s", json.dumps(str(md)))
+    return md

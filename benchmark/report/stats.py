@@ -1,0 +1,138 @@
+"""Across-data-set statistics: metric matrices, ranks, wins, Friedman and Nemenyi tests.
+
+Failed cells are never dropped. How ranks treat them (stated in every report, see
+:data:`RANK_RULE`): on each data set the detectors are ranked by their fold-mean metric
+(rank 1 = best, ties share the average rank). A detector with no successful fold on a
+data set gets the worst rank there (tied with any other failed detector). A detector
+with some failed folds is ranked by the mean of its successful folds and flagged in the
+matrices. A data set on which no detector has a finite value (e.g. no anomalies in its
+test rows, so AUROC is undefined) is left out of the ranking and named in the report.
+
+The tests are taken from maintained libraries: Friedman from :mod:`scipy.stats`, the
+Nemenyi post-hoc test and the critical-difference diagram from ``scikit-posthocs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scikit_posthocs as sp
+from scipy.stats import friedmanchisquare
+
+__all__ = [
+    "RANK_RULE",
+    "MetricMatrix",
+    "metric_matrix",
+    "rank_matrix",
+    "wins",
+    "FriedmanResult",
+    "friedman",
+    "nemenyi",
+]
+
+RANK_RULE = (
+    "Ranks: per data set, detectors are ranked by their fold-mean value (1 = best, ties"
+    " share the average rank). A detector whose every fold **failed** on a data set gets the"
+    " **worst rank** there (failing is treated as the worst possible result, never dropped);"
+    " one with some failed folds is ranked by the mean of its successful folds (marked"
+    " `(k/n)` in the matrices). A data set where no detector has a finite value is excluded"
+    " from the ranking and named below."
+)
+
+
+@dataclass
+class MetricMatrix:
+    """Data sets x detectors: fold mean, fold std, successful folds and planned folds."""
+
+    metric: str
+    mean: pd.DataFrame
+    std: pd.DataFrame
+    n_ok: pd.DataFrame
+    n_total: pd.DataFrame
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """True where a (data set, detector) has no successful fold."""
+        return (self.n_ok == 0) & (self.n_total > 0)
+
+
+def metric_matrix(
+    results: pd.DataFrame,
+    metric: str,
+    datasets: list[str] | None = None,
+    detectors: list[str] | None = None,
+    policy: str = "train-quantile",
+) -> MetricMatrix:
+    """Mean and std over folds of ``metric`` per (data set, detector); failures counted."""
+    frame = results[results["policy"] == policy]
+    datasets = datasets or list(dict.fromkeys(frame["dataset"]))
+    detectors = detectors or list(dict.fromkeys(frame["detector"]))
+    ok = frame[frame["status"] == "ok"]
+    grouped = ok.groupby(["dataset", "detector"])[metric]
+    shape = {"index": datasets, "columns": detectors}
+
+    def table(series: pd.Series, fill: float) -> pd.DataFrame:
+        return series.unstack().reindex(**shape).astype(float).fillna(fill)
+
+    mean = grouped.mean().unstack().reindex(**shape).astype(float)
+    std = grouped.std(ddof=1).unstack().reindex(**shape).astype(float)
+    n_ok = table(grouped.size(), 0).astype(int)
+    n_total = table(frame.groupby(["dataset", "detector"])["fold"].nunique(), 0).astype(int)
+    mean.index.name = std.index.name = "dataset"
+    return MetricMatrix(metric, mean, std, n_ok, n_total)
+
+
+def rank_matrix(mean: pd.DataFrame, higher_is_better: bool = True) -> tuple[pd.DataFrame, list]:
+    """Ranks per data set under :data:`RANK_RULE`; also the data sets left out."""
+    finite = mean.apply(lambda col: np.isfinite(col.to_numpy(dtype=float)))
+    keep = finite.any(axis=1)
+    excluded = list(mean.index[~keep])
+    worst = -np.inf if higher_is_better else np.inf
+    filled = mean[keep].astype(float).where(finite[keep], worst)
+    ranks = filled.rank(axis=1, ascending=not higher_is_better, method="average")
+    return ranks, excluded
+
+
+def wins(ranks: pd.DataFrame) -> pd.Series:
+    """Data sets on which each detector is best (a tie for first counts for each)."""
+    best = ranks.eq(ranks.min(axis=1), axis=0)
+    return best.sum(axis=0).astype(int)
+
+
+@dataclass
+class FriedmanResult:
+    """Friedman chi-square over N data sets (blocks) and k detectors, or why it was skipped."""
+
+    statistic: float
+    pvalue: float
+    n_datasets: int
+    n_detectors: int
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return np.isfinite(self.statistic)
+
+
+def friedman(ranks: pd.DataFrame) -> FriedmanResult:
+    """The Friedman test of equal average ranks (scipy); needs k >= 3 and N >= 2."""
+    n, k = ranks.shape
+    if k < 3 or n < 2:
+        note = f"Friedman test skipped: needs >= 3 detectors and >= 2 data sets (k={k}, N={n})"
+        return FriedmanResult(float("nan"), float("nan"), n, k, note)
+    # Ranks in, ranks out: the statistic depends on the within-block ranks only.
+    stat, p = friedmanchisquare(*[ranks[c].to_numpy(dtype=float) for c in ranks.columns])
+    return FriedmanResult(float(stat), float(p), n, k)
+
+
+def nemenyi(ranks: pd.DataFrame) -> pd.DataFrame | None:
+    """Pairwise Nemenyi p-values after Friedman (scikit-posthocs); None if too small."""
+    n, k = ranks.shape
+    if k < 3 or n < 2:
+        return None
+    # scikit-posthocs ranks each block itself; negated ranks keep "1 = best" ordering.
+    pvals = sp.posthoc_nemenyi_friedman(-ranks.to_numpy(dtype=float))
+    pvals.index = pvals.columns = list(ranks.columns)
+    return pvals

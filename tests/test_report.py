@@ -1,0 +1,170 @@
+"""Reports: built from a tiny finished run, valid images, regenerable after a move, sound stats."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from scipy.stats import friedmanchisquare
+
+from benchmark import registry
+from benchmark.data.dataset import Dataset
+from benchmark.data.synthetic import production_line
+from benchmark.harness import RunConfig, run
+from benchmark.registry import DatasetSpec
+from benchmark.report import write_report
+from benchmark.report.stats import friedman, rank_matrix, wins
+from benchmark.report.tables import bold_best
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TINY = {"max_steps": 3, "pretrain_max_steps": 3, "n_modes": 3}
+
+
+def _tiny_line() -> Dataset:
+    ds = production_line(n_normal=300, n_anomalies=12, n_modes=3, d=5, seed=0)
+    ds.name = "tiny-line"
+    return ds
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A finished 2-fold run on two small data sets, with neural and failing detectors."""
+    import benchmark.report.tsne as tsne
+
+    root = tmp_path_factory.mktemp("report")
+    mp = pytest.MonkeyPatch()
+    # A small registered data set (reloadable, with true modes) for Figures 1 and 4.
+    mp.setitem(registry._DATASETS, "tiny-line", DatasetSpec("tiny-line", _tiny_line))
+    mp.setattr(tsne, "N_GENERATED", 60)  # keep t-SNE cheap
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (120, 4)), rng.normal(5, 1, (8, 4))])
+    blobs = Dataset("blobs", X, np.r_[np.zeros(120), np.ones(8)])
+    config = RunConfig(
+        datasets=["tiny-line", "blobs"],
+        detectors=["gmm", "ocnn-neighbor", "rda", "mmoc-gan-cat", "gmm-broken"],
+        folds=2,
+        output=root / "run",
+        splits_dir=root / "splits",
+        isolate=False,
+        detector_params={"rda": {"max_steps": 3, "n_outer": 1}, "mmoc-gan-cat": TINY},
+        variants={"gmm-broken": ("gmm", {"covariance_type": "no-such-type"})},
+        extra_datasets={"blobs": blobs},
+    )
+    summary = run(config, progress=False)
+    assert summary.n_failed == 4  # gmm-broken on both data sets, both folds
+    md = write_report(root / "run")
+    yield root / "run", md
+    mp.undo()
+
+
+def test_report_files_and_content(tiny_run):
+    run_dir, md = tiny_run
+    text = md.read_text(encoding="utf-8")
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    for needle in (
+        "Table 1: tiny-line",
+        "fine tune (ORACLE)",
+        "Friedman",
+        "worst rank",
+        "gmm-broken",
+        "Split hashes",
+        "Figure 4",
+        "Failed cells",
+    ):
+        assert needle in text, needle
+    assert "failed" in text.split("AUROC (mean ± std over folds)")[1]  # failures shown
+    assert "Table 2 skipped" in text
+    # self-contained HTML: every image is embedded
+    assert "<img" in html and "src='data:image/png;base64," in html
+    assert "src='figures/" not in html
+    assert "**" in text  # best values in bold
+
+
+def test_figures_are_valid_images(tiny_run):
+    run_dir, _ = tiny_run
+    pngs = sorted((run_dir / "figures").glob("*.png"))
+    names = {p.stem for p in pngs}
+    assert {
+        "fig1_pca",
+        "fig2_reconstruction_loss",
+        "fig4_tsne",
+        "auroc_boxplots",
+        "cd_auroc",
+        "cd_auprc",
+        "losses_00",
+    } <= names
+    for png in pngs:
+        assert png.read_bytes()[:8] == PNG_SIGNATURE
+        with Image.open(png) as im:
+            im.verify()
+        with Image.open(png) as im:
+            assert im.size[0] >= 300 and im.size[1] >= 150, png.name
+            assert np.asarray(im.convert("L")).std() > 1  # not a blank canvas
+        assert png.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_report_regenerates_after_the_folder_moves(tiny_run, tmp_path):
+    run_dir, md = tiny_run
+    old = md.read_text(encoding="utf-8").splitlines()
+    moved = tmp_path / "elsewhere" / "copied-run"
+    shutil.copytree(run_dir, moved)
+    hidden = run_dir.with_name(run_dir.name + "-hidden")
+    run_dir.rename(hidden)  # the original location no longer exists
+    try:
+        for p in (moved / "report.md", moved / "report.html"):
+            p.unlink()
+        new_md = write_report(moved)  # cached t-SNE: no refit
+        text = new_md.read_text(encoding="utf-8")
+        assert str(hidden.parent) not in text and str(tmp_path) not in text
+        for link in [s.split(")")[0] for s in text.split("](")[1:]]:
+            assert (moved / link).is_file(), link
+        new = text.splitlines()
+        assert len(old) == len(new)
+        differing = [a for a, b in zip(old, new) if a != b]
+        assert all(line.startswith(("Generated ", "# Benchmark report")) for line in differing)
+    finally:
+        hidden.rename(run_dir)
+
+
+def test_cli_report_flag(tiny_run, capsys):
+    from benchmark.cli import main
+
+    run_dir, _ = tiny_run
+    assert main(["--report", str(run_dir)]) == 0
+    assert "report.md" in capsys.readouterr().out
+    assert main(["--report", str(run_dir / "nope")]) == 2
+
+
+def test_friedman_matches_hand_computation():
+    # 4 data sets (rows) x 3 detectors, no ties within a row.
+    values = np.array([[0.9, 0.8, 0.7], [0.85, 0.9, 0.6], [0.7, 0.6, 0.5], [0.95, 0.7, 0.8]])
+    mean = pd.DataFrame(values, columns=["a", "b", "c"])
+    ranks, excluded = rank_matrix(mean)
+    assert excluded == []
+    # hand ranks (1 = best): a: 1,2,1,1 ; b: 2,1,2,3 ; c: 3,3,3,2
+    assert ranks.sum().tolist() == [5.0, 8.0, 11.0]
+    n, k = 4, 3
+    chi2 = 12 / (n * k * (k + 1)) * (5**2 + 8**2 + 11**2) - 3 * n * (k + 1)
+    result = friedman(ranks)
+    assert result.statistic == pytest.approx(chi2) == pytest.approx(4.5)
+    assert result.statistic == pytest.approx(friedmanchisquare(*values.T).statistic)
+    assert wins(ranks).tolist() == [3, 1, 0]
+
+
+def test_failed_cells_get_the_worst_rank_and_empty_rows_are_excluded():
+    mean = pd.DataFrame(
+        {"a": [0.9, np.nan, np.nan], "b": [np.nan, 0.7, np.nan], "c": [np.nan, np.nan, np.nan]},
+        index=["d1", "d2", "undefined"],
+    )
+    ranks, excluded = rank_matrix(mean)
+    assert excluded == ["undefined"]
+    assert ranks.loc["d1"].tolist() == [1.0, 2.5, 2.5]
+    assert ranks.loc["d2"].tolist() == [2.5, 1.0, 2.5]
+
+
+def test_bold_best_marks_column_maxima_and_ignores_nan():
+    mask = bold_best(np.array([[0.5, np.nan], [0.7, 0.2], [0.7, np.nan]]))
+    assert mask.tolist() == [[False, False], [True, True], [True, False]]
