@@ -28,14 +28,16 @@ def test_sigkill_twenty_five_times_then_resume_equals_uninterrupted_run(tmp_path
     _assert_clean(outcome)
 
 
-def test_ctrl_c_stops_cleanly_says_how_to_resume_and_resume_completes(tmp_path, reference):
-    """SIGINT to the process group, as a terminal's Ctrl-C sends it."""
-    _assert_clean(sigint_trial(tmp_path, reference, whole_group=True))
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path, reference):
+    """SIGINT to the process group, as a terminal's Ctrl-C sends it: exit 130, the count
+    of saved cells and the resume hint, no process and no temporary file left."""
+    _assert_clean(sigint_trial(tmp_path, reference, whole_group=True, resume=False))
 
 
-def test_sigint_to_main_process_alone_kills_its_children(tmp_path, reference):
+@pytest.mark.slow
+def test_sigint_to_main_process_alone_kills_its_children_and_resume_completes(tmp_path, reference):
     """Only the main process gets SIGINT: it must stop the cells' children itself."""
-    _assert_clean(sigint_trial(tmp_path, reference, whole_group=False, resume=False))
+    _assert_clean(sigint_trial(tmp_path, reference, whole_group=False, resume=True))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from benchmark.faults import detector_fault_trial
 
 
 def test_broken_detectors_fail_their_cells_and_the_run_reports_it(tmp_path):
-    outcome = detector_fault_trial(tmp_path, timeout=4)
+    outcome = detector_fault_trial(tmp_path, timeout=3)
     assert outcome.problems == [], "\n".join(outcome.problems)
     assert outcome.survived == outcome.trials == 7
 
