@@ -141,7 +141,7 @@ class _DAGMMNet(nn.Module):
 @register_detector(
     "dagmm",
     presets={
-        "quick": {"max_steps": 400, "learning_rate": 1e-3},
+        "quick": {"max_steps": 200, "batch_size": 256, "learning_rate": 1e-3},
         "paper": {},
     },
     summary="DAGMM: autoencoder + GMM estimation net, score = sample energy",
