@@ -35,7 +35,7 @@ _REAL, _FAKE = 0, 1  # OCAN's class indices of the 2-way softmax
 @register_detector(
     "ocan",
     presets={
-        "quick": {"batch_size": 70, "n_epochs": 1000, "max_steps": 300},
+        "quick": {"batch_size": 70, "n_epochs": 1000, "max_steps": 300, "d_lr": 1e-2},
         "paper": {
             "n_epochs": 1000,
             "batch_size": 100,
@@ -74,8 +74,10 @@ class OCAN(GANDetector):
     * Detection: D's argmax, i.e. score = P(fake) > 0.5. The code reports the last
       epoch; so does this port (no early stopping).
 
-    ``max_steps`` caps the gradient steps (the ``quick`` preset uses it); ``history_``
-    holds the per-epoch mean ``d_loss``, ``g_loss`` and the three G terms.
+    ``max_steps`` caps the gradient steps. The ``quick`` preset runs 300 steps (the
+    official runs do 2 000-3 500) and compensates with a 10x larger SGD rate for D
+    (``d_lr=1e-2``); everything else stays as in the code. ``history_`` holds the
+    per-epoch mean ``d_loss``, ``g_loss`` and the three G terms.
     """
 
     preprocessing: ClassVar[str] = "minmax"

@@ -13,11 +13,16 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+import torch._dynamo  # noqa: F401  (see below)
 import torch.nn.functional as F
 from torch import nn
 
 from detectors.neural.mlp import mlp
 from detectors.neural.training import DivergenceError, NeuralDetector, train_loop
+
+# torch.optim imports torch._dynamo when the first optimiser is built: about 1 s of CPU.
+# Importing it here, with the detectors, lets the harness's forkserver (which preloads
+# ``detectors``) pay that once instead of once per cell's child process.
 
 __all__ = [
     "DOutput",
@@ -106,11 +111,15 @@ def sample_noise(
 
 def make_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
     """An optimiser by name: ``"adam"`` (betas 0.5/0.999, the usual GAN setting),
-    ``"adam-tf"`` (TensorFlow 1.x defaults, OCAN's G) or ``"sgd"`` (OCAN's D and T)."""
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
-    if kind == "adam-tf":  # TensorFlow 1.x AdamOptimizer defaults, as in OCAN's code
-        return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    ``"adam-tf"`` (TensorFlow 1.x defaults, OCAN's G) or ``"sgd"`` (OCAN's D and T).
+
+    Adam uses PyTorch's fused kernel (the same update, about 3x cheaper per step on the
+    CPU, deterministic); the per-step cost matters under the ``quick`` budget.
+    """
+    params = list(params)
+    if kind in ("adam", "adam-tf"):
+        betas = (0.5, 0.999) if kind == "adam" else (0.9, 0.999)
+        return torch.optim.Adam(params, lr=lr, betas=betas, eps=1e-8, fused=True)
     if kind == "sgd":
         return torch.optim.SGD(params, lr=lr)
     raise ValueError(f"unknown optimiser {kind!r}; use 'adam', 'adam-tf' or 'sgd'")
