@@ -1,15 +1,20 @@
 """AnoGAN (Schlegl et al., IPMI 2017): a GAN on the normals plus a latent search per query row.
 
 Training is the suite's regular GAN on the training normals
-(:func:`detectors.neural.gan.train_regular_gan`, the same trainer and networks as
-``rgan``): D ``d -> 128 -> 128 -> 1``, G ``50 -> 128 -> d``, leaky ReLU, z ~ N(0, I).
+(:func:`detectors.neural.gan.train_regular_gan`, the trainer ``rgan`` uses and MMOC-GAN's
+target network is pretrained with): D ``d -> 128 -> 128 -> 1``, G ``50 -> 128 -> d``,
+leaky ReLU, linear G output (the features are standardised), z ~ U(-1, 1)^50.
 
 Scoring (reference_impls §12): with G and D frozen, each query row ``x`` gets a latent
-``z`` found by gradient descent (Adam, ``search_steps`` steps from z0 ~ N(0, I)) on
+``z`` found by gradient descent (Adam, ``search_steps`` steps from z0 ~ U(-1, 1)) on
 
     L(z) = (1 - lam) * sum |x - G(z)| + lam * sum |f(x) - f(G(z))|,   lam = 0.1,
 
 where ``f`` is D's last hidden layer; the anomaly score is ``L(z*)`` at the last step.
+After each step ``z`` is projected back onto the prior's support [-1, 1] (our choice; the
+paper does not say): G is piecewise linear with a linear output, so a free ``z`` can
+leave the region G was trained on and let G extrapolate towards far-away anomalies.
+``noise="normal"`` trains on N(0, I) and searches without the projection.
 
 The search is **batched**: the latents of all rows of a chunk form one (n, k) tensor and
 one Adam optimiser minimises the *sum* of the per-row losses. Row ``i``'s loss depends
