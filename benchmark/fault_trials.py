@@ -112,11 +112,14 @@ def capture_warnings() -> Iterator[list[str]]:
     """Collect the suite's warnings (``benchmark.*`` loggers) while the block runs."""
     handler = _Collect()
     logger = logging.getLogger("benchmark")
+    level = logger.level
     logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)  # even when the root logger shows errors only
     try:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _copy_run(ref: Reference, dest: Path) -> Path:
