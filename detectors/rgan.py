@@ -45,6 +45,12 @@ class RGAN(GANDetector):
 
     ``max_steps`` caps the gradient steps (None = ``n_epochs`` full epochs); the training
     history (per-epoch ``d_loss``/``g_loss``) is in ``history_``.
+
+    Known behaviour: D only separates the normals from what G has not learnt yet; as G
+    covers the data D(x) drifts to ~0.5 there, and far from the data D extrapolates. So
+    RGAN is a weak detector (the paper's RGAN row: 9 % of anomalies caught), and its
+    AUROC can fall below 0.5 on data sets with far outliers. MMOC-GAN's target network T
+    is this detector's D.
     """
 
     def __init__(
