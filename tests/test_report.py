@@ -106,7 +106,10 @@ def test_figures_are_valid_images(tiny_run):
         assert png.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_report_regenerates_after_the_folder_moves(tiny_run, tmp_path):
+def test_report_regenerates_after_the_folder_moves(tiny_run, tmp_path, capsys):
+    """``--report`` on a copy, with the original folder gone, rebuilds the same report."""
+    from benchmark.cli import main
+
     run_dir, md = tiny_run
     old = md.read_text(encoding="utf-8").splitlines()
     moved = tmp_path / "elsewhere" / "copied-run"
@@ -116,8 +119,9 @@ def test_report_regenerates_after_the_folder_moves(tiny_run, tmp_path):
     try:
         for p in (moved / "report.md", moved / "report.html"):
             p.unlink()
-        new_md = write_report(moved)  # cached t-SNE: no refit
-        text = new_md.read_text(encoding="utf-8")
+        assert main(["--report", str(moved)]) == 0  # cached t-SNE: no refit
+        assert "report.md" in capsys.readouterr().out
+        text = (moved / "report.md").read_text(encoding="utf-8")
         assert str(hidden.parent) not in text and str(tmp_path) not in text
         for link in [s.split(")")[0] for s in text.split("](")[1:]]:
             assert (moved / link).is_file(), link
@@ -125,17 +129,10 @@ def test_report_regenerates_after_the_folder_moves(tiny_run, tmp_path):
         assert len(old) == len(new)
         differing = [a for a, b in zip(old, new) if a != b]
         assert all(line.startswith(("Generated ", "# Benchmark report")) for line in differing)
+        assert (moved / "report.html").is_file()
     finally:
         hidden.rename(run_dir)
-
-
-def test_cli_report_flag(tiny_run, capsys):
-    from benchmark.cli import main
-
-    run_dir, _ = tiny_run
-    assert main(["--report", str(run_dir)]) == 0
-    assert "report.md" in capsys.readouterr().out
-    assert main(["--report", str(run_dir / "nope")]) == 2
+    assert main(["--report", str(tmp_path / "no-such-run")]) == 2
 
 
 def test_friedman_matches_hand_computation():
@@ -168,3 +165,35 @@ def test_failed_cells_get_the_worst_rank_and_empty_rows_are_excluded():
 def test_bold_best_marks_column_maxima_and_ignores_nan():
     mask = bold_best(np.array([[0.5, np.nan], [0.7, 0.2], [0.7, np.nan]]))
     assert mask.tolist() == [[False, False], [True, True], [True, False]]
+
+
+def test_table2_from_ablation_cells(tmp_path):
+    """Cells labelled mmoc-gan-cat-m<m> (benchmark.ablation's layout) make Table 2."""
+    from benchmark.report.load import RunData
+    from benchmark.report.table2 import table2_tables
+
+    rows = []
+    for m, auroc in ((1, 0.8), (5, 0.9)):
+        for fold in (0, 1):
+            rows.append(
+                {
+                    "dataset": "d",
+                    "detector": f"mmoc-gan-cat-m{m}",
+                    "registered_name": "mmoc-gan-cat",
+                    "fold": fold,
+                    "policy": "native",
+                    "status": "ok",
+                    "config": f'{{"n_modes": {m}}}',
+                    "pass_acc": 0.9,
+                    "non_pass_acc": 0.5 + 0.1 * m,
+                    "f1_normal": 0.9,
+                    "f1_anomaly": 0.5,
+                    "auroc": auroc,
+                }
+            )
+    run = RunData(tmp_path, {}, [], pd.DataFrame(rows))
+    (table,) = table2_tables(run)
+    assert [r[0] for r in table.rows] == ["1", "5"]
+    auroc_col = table.headers.index("AUROC")
+    assert table.bold[1][auroc_col] and not table.bold[0][auroc_col]
+    assert "skipped" in table2_tables(RunData(tmp_path, {}, [], pd.DataFrame(rows[:2])))

@@ -142,10 +142,10 @@ def loss_curves(histories: dict[str, list[dict]], dataset: str, folder: Path, st
         cols = [c for c in frame.columns if not c.startswith("n_")]  # counts are no losses
         for col in cols:
             ax.plot(x, frame[col], lw=1.2, label=col)
-        values = frame[cols].abs().to_numpy(dtype=float)
-        values = values[np.isfinite(values) & (values > 0)]
-        if values.size and values.max() / max(values.min(), 1e-12) > 1e3:
-            ax.set_yscale("symlog", linthresh=max(float(np.percentile(values, 10)), 1e-6))
+        values = frame[cols].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        if values.size and values.min() > 0 and values.max() / values.min() > 1e3:
+            ax.set_yscale("log")  # positive losses over orders of magnitude
         ax.set_title(det)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss (epoch mean)")

@@ -38,7 +38,7 @@ RANK_RULE = (
     " **worst rank** there (failing is treated as the worst possible result, never dropped);"
     " one with some failed folds is ranked by the mean of its successful folds (marked"
     " `(k/n)` in the matrices). A data set where no detector has a finite value is excluded"
-    " from the ranking and named below."
+    " from the ranking and named in a note."
 )
 
 

@@ -143,7 +143,7 @@ def tsne_figure(
         np.savez_compressed(cache, **data)
     meta = json.loads(str(data["meta"]))
     emb, kind, modes = data["embedding"], data["kind"], data["modes"]
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = plt.subplots(figsize=(8.5, 6))
     normal = kind == 0
     for i, m in enumerate(np.unique(modes[normal])):
         sel = normal & (modes == m)
@@ -169,7 +169,7 @@ def tsne_figure(
         f"Figure 4: t-SNE of {dataset}, test fold {fold}"
         f" ({meta['n_shown']} of {meta['n_test']} test rows)"
     )
-    ax.legend(fontsize=7, markerscale=2, loc="best")
+    ax.legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1.01, 0.5))
     note = (
         f"Normal rows coloured by their {meta['mode_source']}; {N_GENERATED} rows drawn from"
         f" the generator of {detector} refitted on fold {fold}'s training rows with the run's"
