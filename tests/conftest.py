@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+
+# Small MLPs train fastest on one thread; the suite's cells run that way too.
+torch.set_num_threads(1)
 
 
 @pytest.fixture
