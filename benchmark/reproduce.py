@@ -78,13 +78,15 @@ def reproduce_dagmm(
     n_jobs: int = 1,
     progress: bool = True,
     command: str | None = None,
+    compare_with: dict[str, str | Path] | None = None,
 ) -> str:
     """Run DAGMM and OC-SVM under the ``dagmm`` protocol over ``seeds``; write the report.
 
     One harness run per seed (one repetition each, so any seed list works); cell results
     are cached under ``work_dir`` (default: ``results/reproduce-dagmm``, not versioned), so an
     interrupted reproduction resumes. Returns the Markdown text, also written to
-    ``output_path``.
+    ``output_path`` (per-seed rows go to the ``.csv`` beside it). ``compare_with`` maps a
+    heading to the ``.csv`` of an earlier reproduction, shown as an extra table.
     """
     seeds = [int(s) for s in seeds]
     if not seeds:
@@ -116,6 +118,11 @@ def reproduce_dagmm(
     text = text.replace("{COMMAND}", command or _default_command(seeds, preset))
     text = text.replace("{MINUTES}", f"{minutes:.1f}")
     text = text.replace("{DISCUSSION}", _discussion(frame, datasets, detectors))
+    extra = []
+    for heading, csv in (compare_with or {}).items():
+        earlier = pd.read_csv(csv)
+        extra += [f"## {heading}", "", *_table(earlier, datasets, detectors), ""]
+    text = text.replace("{EARLIER}\n", "\n".join(extra))
     output_path.parent.mkdir(parents=True, exist_ok=True)
     output_path.write_text(text, encoding="utf-8")
     frame.to_csv(output_path.with_suffix(".csv"), index=False)
@@ -152,7 +159,8 @@ def _report(
         "rate). **Threshold** `top-rho`: the top rho of the *test* scores are flagged, "
         "rho = the data set's anomaly rate (thyroid 93/3772 = 2.47 %, arrhythmia 66/452 = "
         "14.6 %). Anomaly = positive class. Mean ± sample std over seeds. Features "
-        "standardised on the training rows. No parameter was tuned on test rows: both "
+        "scaled on the training rows as each detector asks (`dagmm`: min-max to [0, 1]; "
+        "`ocsvm`: z-score). No parameter was tuned on test rows: both "
         f"detectors run with their `{preset}` preset"
         + (f" plus {detector_params}" if detector_params else "")
         + ".",
@@ -177,6 +185,7 @@ def _report(
         lines += [f"- `{f['cell']}`: {f['error']}" for f in failures]
         lines.append("")
     lines += [
+        "{EARLIER}",
         "## Command",
         "",
         "```",
@@ -204,8 +213,8 @@ KNOWN_DIFFERENCES = [
     "The paper does not say whether the top-rho cut is taken over the test energies only "
     "or over train + test (reimplementations use train + test); the suite's `top-rho` "
     "policy cuts the test scores only.",
-    "No official DAGMM code exists: preprocessing (we z-score on the training rows; "
-    "constant columns, common in Arrhythmia, are left at 0), weight initialisation "
+    "No official DAGMM code exists: preprocessing (min-max on the training rows; "
+    "constant columns, common in Arrhythmia, become 0), weight initialisation "
     "(PyTorch defaults), the covariance jitter (1e-6, Cholesky) and the relative-distance "
     "epsilon are our choices; the paper's Arrhythmia net has a 2-d code and 10 000 epochs "
     "on about 190 training rows, which leaves the result sensitive to initialisation.",

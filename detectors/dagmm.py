@@ -11,6 +11,13 @@ No official code exists; this follows the paper (see ``reference_impls.md`` §9)
 * loss ``mean ||x - x'||^2 + lambda1 * mean E(z) + lambda2 * sum_k sum_j 1 / Sigma_k,jj``
   with ``lambda1 = 0.1`` and ``lambda2 = 0.005``; Adam, learning rate 1e-4.
 
+Input scaling: ``preprocessing = "minmax"`` (features scaled to [0, 1] on the training
+rows). The relative distance ``||x - x'|| / ||x||`` is ill-conditioned for z-scored data,
+where ordinary rows sit near the origin: with z-scoring, the rows the energy flagged on
+Thyroid were normal rows of small norm (median ||x|| 1.0-1.3 vs 8-10 for the anomalies),
+and F1 fell to 0.12 (see ``results/reproductions/dagmm-zscore.md``). The paper used the
+ODDS files, which are not centred; public DAGMM ports min-max scale as well.
+
 Numerical care (the paper is silent): ``Sigma_k + eps I`` (jitter ``cov_eps``) and a
 Cholesky log-determinant; if a Cholesky factorisation still fails the jitter is raised
 tenfold (at most six times). After training, ``phi, mu, Sigma`` are recomputed in float64
@@ -149,12 +156,16 @@ class _DAGMMNet(nn.Module):
 class DAGMM(NeuralDetector):
     """Deep autoencoding Gaussian mixture model (Zong et al. 2018); score = sample energy.
 
+    Features are min-max scaled (see the module docstring for why not z-scored).
+
     ``architecture`` picks the paper's network for ``"thyroid"`` (6-12-4-1, K=2),
     ``"arrhythmia"`` (274-10-2, K=2) or ``"kddcup"`` (120-60-30-10-1, K=4); ``"auto"``
     chooses by input size (see :func:`resolve_architecture`). ``n_epochs``,
     ``batch_size`` and ``n_components`` default (``None``) to the architecture's paper
     values; ``max_steps`` caps the number of gradient steps (the quick preset).
     """
+
+    preprocessing = "minmax"
 
     def __init__(
         self,
