@@ -20,6 +20,9 @@ examples:
   python run_benchmark.py --datasets thyroid,cardio --detectors ocsvm,gmm --n-jobs 2
   python run_benchmark.py --data-file my.csv --label-column y --normal-label ok
   python run_benchmark.py --datasets all --dry-run                # list cells, compute nothing
+  python run_benchmark.py --ablation modes --datasets production-line   # Table 2
+  python run_benchmark.py --reproduce dagmm --seeds 10            # DAGMM paper check
+  python run_benchmark.py --report results/quick-kfold-normal-seed0     # rebuild the report
 
 Results go to --output (default results/<preset>-<protocol>-seed<seed>): one file per
 (data set, detector, fold) cell, results.csv (one row per cell and threshold policy) and
@@ -62,6 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--device", default="cpu", help="cpu, cuda or auto (neural detectors)")
     how.add_argument("--n-jobs", type=int, default=1, help="cells run in parallel (-1: all cores)")
     how.add_argument("--timeout", type=float, default=None, help="seconds before a cell is failed")
+    how.add_argument(
+        "--memory-limit",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="address space a cell may add before it fails with MemoryError",
+    )
+    extra = p.add_argument_group("studies")
+    extra.add_argument(
+        "--ablation",
+        choices=["modes"],
+        help="Table 2: MMOC-GAN-cat with m in {1, 5, 10, 20} (default data set: production-line);"
+        " written to <run>/ablation so the run's report includes it",
+    )
+    extra.add_argument(
+        "--reproduce",
+        choices=["dagmm"],
+        help="DAGMM and OC-SVM under the dagmm protocol on thyroid and arrhythmia, side by side"
+        " with the DAGMM paper (results/reproductions/dagmm.md)",
+    )
+    extra.add_argument(
+        "--seeds", type=int, default=10, help="repetitions for --reproduce (default 10)"
+    )
     out = p.add_argument_group("output")
     out.add_argument("--output", type=Path, default=None, help="run folder")
     out.add_argument(
@@ -115,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         from benchmark.report.commands import report_command, update_reference_command
 
         return report_command(args.report) if args.report else update_reference_command()
+    if args.ablation or args.reproduce:
+        return _study(args)
     from benchmark.data import load_user_file
     from benchmark.harness import RunConfig, plan, run
     from benchmark.results import write_results
@@ -144,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--folds must be a positive integer, got {args.folds}")
     if args.timeout is not None and args.timeout <= 0:
         return _fail(f"--timeout must be positive, got {args.timeout}")
+    if args.memory_limit is not None and args.memory_limit <= 0:
+        return _fail(f"--memory-limit must be positive, got {args.memory_limit}")
     output = args.output or Path("results") / f"{args.preset}-{args.protocol}-seed{args.seed}"
     config = RunConfig(
         datasets=names,
@@ -159,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         device=args.device,
         extra_datasets=extra,
         splits_dir=args.splits_dir,
+        memory_limit=int(args.memory_limit * 2**20) if args.memory_limit else None,
     )
     try:
         if args.dry_run:
@@ -195,5 +226,50 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path}")
     from benchmark.report.commands import report_command
 
-    report_command(output)
+    try:
+        report_command(output)
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted while writing the report; rerun with --report {output}", file=sys.stderr
+        )
+        return 130
     return 0 if summary.complete else 1
+
+
+def _study(args: argparse.Namespace) -> int:
+    """``--ablation modes`` (Table 2) or ``--reproduce dagmm`` (the published-number check)."""
+    if args.reproduce:
+        from benchmark.reproduce import reproduce_dagmm
+
+        if args.seeds < 1:
+            return _fail(f"--seeds must be a positive integer, got {args.seeds}")
+        path = args.output or Path("results") / "reproductions" / "dagmm.md"
+        reproduce_dagmm(path, seeds=range(args.seeds), n_jobs=args.n_jobs, progress=not args.quiet)
+        print(f"wrote {path}")
+        return 0
+    from benchmark.ablation import run_modes_ablation
+
+    all_ds = list(datasets())
+    try:
+        names = resolve_names("data set", args.datasets or "production-line", all_ds, all_ds)
+    except UnknownNameError as exc:
+        return _fail(str(exc))
+    parent = Path("results") / f"{args.preset}-kfold-normal-seed{args.seed}"
+    output = args.output or parent / "ablation"
+    table = run_modes_ablation(
+        names,
+        output,
+        seed=args.seed,
+        preset=args.preset,
+        folds=args.folds,
+        n_jobs=args.n_jobs,
+        device=args.device,
+        progress=not args.quiet,
+    )
+    print(table.to_string())
+    print(f"wrote {output / 'table2.md'}")
+    if args.output is None and (parent / "run.json").exists():
+        from benchmark.report.commands import report_command
+
+        report_command(parent)
+    return 0
