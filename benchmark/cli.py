@@ -164,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         all_ds = list(datasets())
         names = resolve_names("data set", args.datasets, all_ds, all_ds) if args.datasets else []
         names += [n for n in extra if n not in names]
-        det_names = list(detectors())
-        dets = resolve_names("detector", args.detectors, det_names, det_names)
+        det_names = list(detectors(include_hidden=True))
+        dets = resolve_names("detector", args.detectors, det_names, list(detectors()))
     except (DataError, UnknownNameError) as exc:
         return _fail(str(exc))
     if args.folds < 1:

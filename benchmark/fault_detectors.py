@@ -45,7 +45,7 @@ class _Tiny(Detector):
         return np.linalg.norm(X - self.mean_, axis=1)
 
 
-@register_detector("fault-raises")
+@register_detector("fault-raises", hidden=True)
 class Raises(_Tiny):
     """Raises in fit."""
 
@@ -53,7 +53,7 @@ class Raises(_Tiny):
         raise RuntimeError("boom in fit")
 
 
-@register_detector("fault-nan")
+@register_detector("fault-nan", hidden=True)
 class NanScores(_Tiny):
     """Returns NaN scores, bypassing the base class's own check."""
 
@@ -61,7 +61,7 @@ class NanScores(_Tiny):
         return np.full(len(X), np.nan)
 
 
-@register_detector("fault-inf")
+@register_detector("fault-inf", hidden=True)
 class InfScores(_Tiny):
     """Returns +inf for half the rows, bypassing the base class's own check."""
 
@@ -71,7 +71,7 @@ class InfScores(_Tiny):
         return scores
 
 
-@register_detector("fault-count")
+@register_detector("fault-count", hidden=True)
 class WrongCount(_Tiny):
     """Returns one score too few."""
 
@@ -79,7 +79,7 @@ class WrongCount(_Tiny):
         return np.zeros(max(0, len(X) - 1))
 
 
-@register_detector("fault-hang")
+@register_detector("fault-hang", hidden=True)
 class Hangs(_Tiny):
     """Never returns from fit (a run needs ``--timeout``)."""
 
@@ -87,7 +87,7 @@ class Hangs(_Tiny):
         time.sleep(3600)
 
 
-@register_detector("fault-oom")
+@register_detector("fault-oom", hidden=True)
 class Hog(_Tiny):
     """Allocates and touches ``gib`` GiB in fit: bounded, but more than a memory limit."""
 
@@ -100,7 +100,7 @@ class Hog(_Tiny):
         raise RuntimeError(f"allocated {self.gib} GiB: no memory limit was in force")
 
 
-@register_detector("fault-killed")
+@register_detector("fault-killed", hidden=True)
 class Killed(_Tiny):
     """Is killed by SIGKILL in fit, as the kernel's out-of-memory killer would."""
 
@@ -114,7 +114,7 @@ def _full_disk(fh, data: bytes) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-@register_detector("fault-disk-full")
+@register_detector("fault-disk-full", hidden=True)
 class DiskFull(GMM):
     """A Gaussian mixture whose process then finds the disk full when saving the result."""
 

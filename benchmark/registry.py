@@ -55,6 +55,7 @@ class DetectorSpec:
     cls: type
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
     summary: str = ""
+    hidden: bool = False  # test doubles: usable by name, left out of "all" and --list
 
     def params(self, preset: str) -> dict[str, Any]:
         """Constructor parameters for ``preset`` (an unknown preset means defaults)."""
@@ -94,9 +95,17 @@ _PLUGINS_LOADED = False
 
 
 def register_detector(
-    name: str, *, presets: dict[str, dict[str, Any]] | None = None, summary: str = ""
+    name: str,
+    *,
+    presets: dict[str, dict[str, Any]] | None = None,
+    summary: str = "",
+    hidden: bool = False,
 ) -> Callable[[type], type]:
-    """Class decorator: register a :class:`benchmark.base.Detector` under ``name``."""
+    """Class decorator: register a :class:`benchmark.base.Detector` under ``name``.
+
+    ``hidden=True`` is for test doubles (e.g. a detector that always fails): it can be
+    run by name but is not part of ``--detectors all``, ``--list`` or the smoke check.
+    """
 
     def decorator(cls: type) -> type:
         existing = _DETECTORS.get(name)
@@ -111,6 +120,7 @@ def register_detector(
             cls=cls,
             presets=dict(presets or {}),
             summary=summary or (doc[0] if doc else ""),
+            hidden=hidden,
         )
         cls.registry_name = name
         return cls
@@ -144,10 +154,10 @@ def load_plugins() -> None:
                 )
 
 
-def detectors() -> dict[str, DetectorSpec]:
-    """Every registered detector, by name."""
+def detectors(include_hidden: bool = False) -> dict[str, DetectorSpec]:
+    """Every registered detector, by name (test doubles only with ``include_hidden``)."""
     load_plugins()
-    return dict(_DETECTORS)
+    return {k: v for k, v in _DETECTORS.items() if include_hidden or not v.hidden}
 
 
 def datasets() -> dict[str, DatasetSpec]:
@@ -164,9 +174,9 @@ def _unknown(kind: str, name: str, known: list[str]) -> UnknownNameError:
 
 def get_detector(name: str) -> DetectorSpec:
     """The registered detector ``name``; an unknown name suggests the closest ones."""
-    known = detectors()
+    known = detectors(include_hidden=True)
     if name not in known:
-        raise _unknown("detector", name, list(known))
+        raise _unknown("detector", name, list(detectors()))
     return known[name]
 
 
@@ -187,5 +197,5 @@ def resolve_names(kind: str, text: str, known: list[str], all_names: list[str]) 
         raise UnknownNameError(f"no {kind} named in {text!r}")
     for name in names:
         if name not in known:
-            raise _unknown(kind, name, known)
+            raise _unknown(kind, name, all_names)
     return names

@@ -19,7 +19,7 @@ from benchmark.registry import register_detector
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@register_detector("test-raises")
+@register_detector("test-raises", hidden=True)
 class Raises(Detector):
     """Always fails in fit."""
 
@@ -27,7 +27,7 @@ class Raises(Detector):
         raise RuntimeError("boom in fit")
 
 
-@register_detector("test-nan-scores")
+@register_detector("test-nan-scores", hidden=True)
 class NanScores(Detector):
     """Returns NaN scores for held-out rows."""
 
@@ -38,7 +38,7 @@ class NanScores(Detector):
         return np.full(len(X), np.nan)
 
 
-@register_detector("test-sleeps")
+@register_detector("test-sleeps", hidden=True)
 class Sleeps(Detector):
     """Hangs far past any timeout."""
 
