@@ -39,12 +39,8 @@ from torch import nn
 
 from benchmark.registry import register_detector
 from detectors.neural.gan import (
-    Discriminator,
     GANDetector,
-    generator_net,
-    make_optimizer,
     sample_noise,
-    train_regular_gan,
 )
 
 __all__ = ["AnoGAN", "latent_search"]
@@ -181,25 +177,7 @@ class AnoGAN(GANDetector):
             raise ValueError(f"search_steps must be >= 0, got {self.search_steps}")
         self._setup()
         with self._seeded() as gen:
-            self.discriminator_ = Discriminator(X.shape[1], self.hidden).to(self.device_)
-            self.generator_ = generator_net(self.noise_dim, X.shape[1], self.g_hidden).to(
-                self.device_
-            )
-            self.history_ = train_regular_gan(
-                self._tensor(X),
-                self.discriminator_,
-                self.generator_,
-                noise_dim=self.noise_dim,
-                noise=self.noise,
-                d_optimizer=make_optimizer("adam", self.discriminator_.parameters(), self.lr),
-                g_optimizer=make_optimizer("adam", self.generator_.parameters(), self.lr),
-                generator=gen,
-                batch_size=self.batch_size,
-                n_epochs=self.n_epochs,
-                max_steps=self.max_steps,
-                progress=bool(self.verbose),
-                desc="anogan",
-            )
+            self._fit_plain_gan(X, gen, "anogan")
             # The search seed: fixed per fitted model, so scoring is repeatable.
             self.search_seed_ = int(torch.randint(0, 2**31 - 1, (1,), generator=gen).item())
         self._check_finite(self.discriminator_, self.generator_)

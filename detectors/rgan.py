@@ -9,11 +9,7 @@ import torch
 
 from benchmark.registry import register_detector
 from detectors.neural.gan import (
-    Discriminator,
     GANDetector,
-    generator_net,
-    make_optimizer,
-    train_regular_gan,
 )
 
 __all__ = ["RGAN"]
@@ -83,25 +79,7 @@ class RGAN(GANDetector):
         self._fit_checks(X)
         self._setup()
         with self._seeded() as gen:
-            self.discriminator_ = Discriminator(X.shape[1], self.hidden).to(self.device_)
-            self.generator_ = generator_net(self.noise_dim, X.shape[1], self.g_hidden).to(
-                self.device_
-            )
-            self.history_ = train_regular_gan(
-                self._tensor(X),
-                self.discriminator_,
-                self.generator_,
-                noise_dim=self.noise_dim,
-                noise=self.noise,
-                d_optimizer=make_optimizer("adam", self.discriminator_.parameters(), self.lr),
-                g_optimizer=make_optimizer("adam", self.generator_.parameters(), self.lr),
-                generator=gen,
-                batch_size=self.batch_size,
-                n_epochs=self.n_epochs,
-                max_steps=self.max_steps,
-                progress=bool(self.verbose),
-                desc="rgan",
-            )
+            self._fit_plain_gan(X, gen, "rgan")
         self._check_finite(self.discriminator_, self.generator_)
         self.discriminator_.eval()
         self.generator_.eval()

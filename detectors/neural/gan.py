@@ -185,6 +185,31 @@ class GANDetector(NeuralDetector):
     :class:`NeuralDetector` parameters) in ``__init__``.
     """
 
+    def _fit_plain_gan(self, X: np.ndarray, gen: torch.Generator, desc: str) -> None:
+        """Build ``discriminator_``/``generator_`` and train them as a regular GAN on ``X``.
+
+        Shared by ``rgan`` (whose detector is the discriminator) and ``anogan`` (which
+        searches the generator's latent space); uses the subclass's ``hidden``,
+        ``g_hidden``, ``noise_dim``, ``noise`` and ``lr`` parameters.
+        """
+        self.discriminator_ = Discriminator(X.shape[1], self.hidden).to(self.device_)
+        self.generator_ = generator_net(self.noise_dim, X.shape[1], self.g_hidden).to(self.device_)
+        self.history_ = train_regular_gan(
+            self._tensor(X),
+            self.discriminator_,
+            self.generator_,
+            noise_dim=self.noise_dim,
+            noise=self.noise,
+            d_optimizer=make_optimizer("adam", self.discriminator_.parameters(), self.lr),
+            g_optimizer=make_optimizer("adam", self.generator_.parameters(), self.lr),
+            generator=gen,
+            batch_size=self.batch_size,
+            n_epochs=self.n_epochs,
+            max_steps=self.max_steps,
+            progress=bool(self.verbose),
+            desc=desc,
+        )
+
     def _train(
         self,
         step: Callable[[torch.Tensor], dict[str, float]],
