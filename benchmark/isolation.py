@@ -25,7 +25,7 @@ from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
 from benchmark.locking import CellLock, holder, lock_path
 
-__all__ = ["run_cell", "execute_cell", "abort_all", "limit_threads", "limit_memory", "EVENT_LOG"]
+__all__ = ["execute_cell", "abort_all", "limit_threads", "limit_memory", "EVENT_LOG"]
 
 log = logging.getLogger(__name__)
 
@@ -298,19 +298,3 @@ def execute_cell(
             return record, "reused" if proc.exitcode == _EXIT_DONE else "computed"
     error = message or _describe_exit(proc.exitcode)
     return _record_failure(cell, output, error), "computed"
-
-
-def run_cell(
-    cell: Cell,
-    inputs: CellInputs,
-    cls: type,
-    output: Path,
-    *,
-    timeout: float | None,
-    threads: int,
-    isolate: bool = True,
-) -> dict:
-    """Compute ``cell`` (isolated unless ``isolate`` is False) and return its saved record."""
-    return execute_cell(
-        cell, inputs, cls, output, timeout=timeout, threads=threads, isolate=isolate
-    )[0]
