@@ -157,8 +157,11 @@ def plan(config: RunConfig) -> list[PlannedCell]:
     return planned
 
 
-def _threads_per_cell(n_jobs: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(1, n_jobs))
+#: Math threads (BLAS/OpenMP) per cell. Fixed, not ``cpu_count // n_jobs``: a reduction
+#: summed by a different number of threads rounds differently (GMM thresholds differed
+#: in the 10th digit between ``--n-jobs 1`` and ``--n-jobs 2``), and a cell's result must
+#: not depend on how many cells ran beside it. Parallelism comes from ``--n-jobs``.
+THREADS_PER_CELL = 1
 
 
 def _write_manifest(config: RunConfig, planned: list[PlannedCell], summary: dict) -> None:
@@ -191,7 +194,7 @@ def _execute(
     n_jobs = max(
         1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
     )
-    threads = _threads_per_cell(n_jobs)
+    threads = THREADS_PER_CELL
 
     def one(p: PlannedCell) -> tuple[PlannedCell, dict, str]:
         record, outcome = execute_cell(
