@@ -67,6 +67,14 @@ class Detector(BaseEstimator):
     preprocessing: ClassVar[str] = "standard"
     neural: ClassVar[bool] = False
 
+    @classmethod
+    def preprocessing_for(cls, params: dict) -> str:
+        """The scaling the harness applies for this detector built with ``params``.
+
+        The class's ``preprocessing`` unless a parameter chooses it (MMOC-GAN's ``scaling``).
+        """
+        return cls.preprocessing
+
     # -- to implement -------------------------------------------------------------
     def _fit(self, X: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

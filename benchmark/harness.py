@@ -114,6 +114,12 @@ def _accepts(cls: type, param: str) -> bool:
     return param in inspect.signature(cls.__init__).parameters
 
 
+def _preprocessing(cls: type, params: dict[str, Any]) -> str:
+    """How the cell scales its features: the detector's choice for these parameters."""
+    choose = getattr(cls, "preprocessing_for", None)
+    return choose(params) if choose else getattr(cls, "preprocessing", "standard")
+
+
 def plan(config: RunConfig) -> list[PlannedCell]:
     """Every cell of the run with its inputs, the splits loaded or created once."""
     splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
@@ -146,7 +152,7 @@ def plan(config: RunConfig) -> list[PlannedCell]:
                     preset=config.preset,
                     data_hash=splits.data_hash,
                     split_hash=hashes[fold],
-                    preprocessing=getattr(cls, "preprocessing", "standard"),
+                    preprocessing=_preprocessing(cls, params),
                     rho=float(ds.anomaly_rate),
                 )
                 record, reason = (

@@ -54,7 +54,6 @@ METRICS = ("auroc", "auprc")
 #: their ``quick`` preset).
 SMOKE_BUDGETS: dict[str, Any] = {
     "max_steps": 20,
-    "pretrain_max_steps": 10,
     "search_steps": 5,
     "n_outer": 2,
     "n_inner": 5,

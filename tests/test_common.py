@@ -87,3 +87,45 @@ def test_rejects_bad_input_clearly(name, two_blobs):
         det.decision_function(X[:5, :3])
     with pytest.raises(ValueError, match="NaN/inf"):
         det.decision_function(np.full((2, X.shape[1]), np.inf))
+
+
+def far_tail(seed: int = 0):
+    """Normals with one heavy-tailed feature (log-normal, sigma 1) beside three Gaussian
+    ones; anomalies look normal except far out in that tail (2-6x the largest training
+    value). Real tabular data has such tails (thyroid's hormone levels); a discriminator
+    that calls everything beyond its generator "real" scores these as normal.
+    """
+    rng = np.random.default_rng(seed)
+
+    def normals(n: int) -> np.ndarray:
+        return np.column_stack([rng.normal(size=(n, 3)), rng.lognormal(0.0, 1.0, n)])
+
+    train, test_normal = normals(600), normals(200)
+    anomalies = normals(40)
+    anomalies[:, 3] = train[:, 3].max() * rng.uniform(2.0, 6.0, 40)
+    X_test = np.vstack([test_normal, anomalies])
+    return train, X_test, np.r_[np.zeros(200, int), np.ones(40, int)]
+
+
+#: Detectors that miss far-tail anomalies for a documented reason of their own method,
+#: with the AUROC measured here (seed 0, quick preset) and the reason. Empty today: every
+#: registered detector passes.
+FAR_TAIL_EXCEPTIONS: dict[str, tuple[float, str]] = {}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scores_far_tail_anomalies_as_anomalies(name):
+    """The guard against the inverted MMOC-GAN core (AUROC 0.00 on such a toy): AUROC on
+    far-tail anomalies must be clearly above chance, with the harness's own scaling."""
+    from benchmark.preprocessing import Preprocessor
+
+    train, X_test, y_test = far_tail()
+    spec = detectors()[name]
+    pre = Preprocessor(spec.cls.preprocessing_for(spec.params("quick"))).fit(train)
+    det = _build(name).fit(pre.transform(train))
+    auc = roc_auc_score(y_test, det.decision_function(pre.transform(X_test)))
+    if name in FAR_TAIL_EXCEPTIONS:
+        measured, reason = FAR_TAIL_EXCEPTIONS[name]
+        assert auc == pytest.approx(measured, abs=0.1), f"{name}: {reason}; now {auc:.3f}"
+    else:
+        assert auc > 0.8, f"{name} scores far-tail anomalies as normal: AUROC {auc:.3f}"

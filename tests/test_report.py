@@ -20,7 +20,7 @@ from benchmark.report.stats import friedman, rank_matrix, wins
 from benchmark.report.tables import bold_best
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-TINY = {"max_steps": 3, "pretrain_max_steps": 3, "n_modes": 3}
+TINY = {"max_steps": 3, "n_modes": 3}
 
 
 def _tiny_line() -> Dataset:

@@ -1,9 +1,8 @@
 """Shared GAN building blocks: discriminator module, noise, a plain GAN trainer, a base class.
 
-``rgan`` is :func:`train_regular_gan` plus a score; MMOC-GAN pretrains its frozen target
-network T with the same function, so "a regular GAN on the training normals" means one
-thing everywhere in the suite. OCAN and MMOC-GAN reuse :class:`Discriminator`,
-:func:`sample_noise` and :class:`GANDetector`.
+``rgan`` and ``anogan`` train with :func:`train_regular_gan`; the complementary GANs
+(OCAN, MMOC-GAN, :mod:`detectors.neural.complementary`) reuse :class:`Discriminator`,
+:func:`sample_noise`, :func:`he_init_` and :class:`GANDetector`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,9 @@ __all__ = [
     "Discriminator",
     "GANDetector",
     "generator_net",
+    "glorot_init_",
     "he_init_",
+    "l1_l2_penalty",
     "make_optimizer",
     "sample_noise",
     "train_regular_gan",
@@ -98,6 +99,23 @@ def he_init_(module: nn.Module) -> nn.Module:
     return module
 
 
+def glorot_init_(module: nn.Module) -> nn.Module:
+    """Weights ~ Glorot uniform, biases 0: Keras's default, used by OCAN's RGAN baseline."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return module
+
+
+def l1_l2_penalty(module: nn.Module, weight: float) -> torch.Tensor | float:
+    """Keras's ``l1_l2(weight, weight)`` kernel regulariser summed over ``module``'s layers."""
+    if weight <= 0:
+        return 0.0
+    kernels = [m.weight for m in module.modules() if isinstance(m, nn.Linear)]
+    return weight * sum(w.abs().sum() + w.pow(2).sum() for w in kernels)
+
+
 def sample_noise(
     n: int, dim: int, kind: str, generator: torch.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -140,27 +158,45 @@ def train_regular_gan(
     max_steps: int | None = None,
     progress: bool = False,
     desc: str = "GAN",
+    keras_style: bool = False,
+    weight_penalty: float = 0.0,
 ) -> list[dict[str, float]]:
     """Train a regular (non-saturating) GAN on the rows of ``X``; returns the loss history.
 
     Per minibatch: one D step on BCE(real -> 1) + BCE(fake -> 0), then one G step on
     BCE(D(G(z)) -> 1) with fresh noise. ``D`` must have a single-logit head.
+
+    ``keras_style`` follows OCAN's Keras RGAN baseline: each epoch draws one generated
+    row per training row up front (the D steps use the rows of their minibatch), D's
+    loss is the mean BCE over the joint real + generated batch, and ``weight_penalty``
+    adds Keras's ``l1_l2`` kernel regulariser of each player to its own loss.
     """
+    n_rows = X.shape[0]
+    epoch_fakes: list[torch.Tensor] = []
+
+    def draw_epoch_fakes(epoch: int) -> None:
+        with torch.no_grad():
+            epoch_fakes[:] = [G(sample_noise(n_rows, noise_dim, noise, generator, X.device))]
 
     def step(idx: torch.Tensor) -> dict[str, float]:
         real = X[idx]
         n = real.shape[0]
-        fake = G(sample_noise(n, noise_dim, noise, generator, X.device)).detach()
+        if keras_style:
+            fake = epoch_fakes[0][idx]
+        else:
+            fake = G(sample_noise(n, noise_dim, noise, generator, X.device)).detach()
         real_logit, fake_logit = D(real).logits, D(fake).logits
-        d_loss = F.binary_cross_entropy_with_logits(
-            real_logit, torch.ones_like(real_logit)
-        ) + F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))
+        bce_real = F.binary_cross_entropy_with_logits(real_logit, torch.ones_like(real_logit))
+        bce_fake = F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))
+        d_loss = (bce_real + bce_fake) / 2 if keras_style else bce_real + bce_fake
+        d_loss = d_loss + l1_l2_penalty(D, weight_penalty)
         d_optimizer.zero_grad()
         d_loss.backward()
         d_optimizer.step()
 
         fake_logit = D(G(sample_noise(n, noise_dim, noise, generator, X.device))).logits
         g_loss = F.binary_cross_entropy_with_logits(fake_logit, torch.ones_like(fake_logit))
+        g_loss = g_loss + l1_l2_penalty(G, weight_penalty)
         g_optimizer.zero_grad()
         g_loss.backward()
         g_optimizer.step()
@@ -168,13 +204,14 @@ def train_regular_gan(
 
     return train_loop(
         step,
-        X.shape[0],
+        n_rows,
         batch_size=batch_size,
         n_epochs=n_epochs,
         max_steps=max_steps,
         generator=generator,
         progress=progress,
         desc=desc,
+        on_epoch=draw_epoch_fakes if keras_style else None,
     )
 
 
@@ -188,9 +225,8 @@ class GANDetector(NeuralDetector):
     def _fit_plain_gan(self, X: np.ndarray, gen: torch.Generator, desc: str) -> None:
         """Build ``discriminator_``/``generator_`` and train them as a regular GAN on ``X``.
 
-        Shared by ``rgan`` (whose detector is the discriminator) and ``anogan`` (which
-        searches the generator's latent space); uses the subclass's ``hidden``,
-        ``g_hidden``, ``noise_dim``, ``noise`` and ``lr`` parameters.
+        ``anogan``'s GAN (whose generator's latent space it searches): the subclass's
+        ``hidden``, ``g_hidden``, ``noise_dim``, ``noise`` and ``lr``, Adam for both.
         """
         self.discriminator_ = Discriminator(X.shape[1], self.hidden).to(self.device_)
         self.generator_ = generator_net(self.noise_dim, X.shape[1], self.g_hidden).to(self.device_)

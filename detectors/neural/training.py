@@ -75,8 +75,12 @@ def train_loop(
     progress: bool = False,
     desc: str = "training",
     drop_last: bool = False,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> list[dict[str, float]]:
     """Run ``step(batch_idx) -> {loss name: value}`` over shuffled minibatches.
+
+    ``on_epoch(epoch)`` (optional) runs before each epoch's first step, e.g. to draw the
+    epoch's generated rows once, as Keras GAN loops do.
 
     Stops after ``n_epochs`` epochs or ``max_steps`` gradient steps, whichever comes
     first (so a large data set cannot make an epoch budget explode). Returns the
@@ -91,6 +95,8 @@ def train_loop(
         for epoch in range(n_epochs):
             sums: dict[str, float] = {}
             count = 0
+            if on_epoch is not None:
+                on_epoch(epoch)
             for idx in batch_indices(n_rows, batch_size, generator, drop_last=drop_last):
                 losses = step(idx)
                 for name, value in losses.items():
