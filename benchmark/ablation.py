@@ -1,27 +1,50 @@
-"""The paper's Table 2: MMOC-GAN (cat) over the number of modes m in {1, 5, 10, 20}.
+"""The paper's Table 2: MMOC-GAN over the number of modes m, defined once.
 
-One harness run with a table label per m (``mmoc-gan-cat-m5`` is ``mmoc-gan-cat`` with
-``n_modes=5``), so every m sees the same splits, seeds and preprocessing and the run
+One harness run with a table label per variant (``mmoc-gan-cat-m5`` is ``mmoc-gan-cat``
+with ``n_modes=5``; ``mmoc-gan-mix-m10-nomi`` is ``mmoc-gan-mix`` with ``n_modes=10`` and
+``mi_weight=0``), so every variant sees the same splits and preprocessing and the run
 resumes like any other. The table reports mean ± std over the folds under the ``native``
-policy (the discriminator's own P(real) < 0.5 rule, as the paper did).
+policy (the discriminator's own P(real) < 0.5 rule, as the paper did) plus AUROC, and a
+paired t-test across folds of m = 10 against m = 1 answers the paper's question: do the
+modes matter? The report (:mod:`benchmark.report.table2`) renders the same definitions.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 from tabulate import tabulate
 
 from benchmark.atomic import atomic_write_text
-from benchmark.harness import RunConfig, run
 from benchmark.tables import fmt_mean_std
 
-__all__ = ["PAPER_MODES", "TABLE2_METRICS", "modes_table", "run_modes_ablation"]
+__all__ = [
+    "ABLATION_DATASETS",
+    "LATENTS",
+    "PAPER_MODES",
+    "TABLE2_METRICS",
+    "ModesVariant",
+    "modes_numeric",
+    "modes_table",
+    "modes_variants",
+    "holm",
+    "paired_modes_test",
+    "parse_label",
+    "run_modes_ablation",
+]
 
 #: The numbers of modes of the paper's Table 2.
 PAPER_MODES: tuple[int, ...] = (1, 5, 10, 20)
+#: Both MMOC-GAN variants; the paper's Table 2 shows ``cat`` only.
+LATENTS: tuple[str, ...] = ("cat", "mix")
+#: The synthetic production line (the paper's data set) and three multimodal real ones.
+ABLATION_DATASETS: tuple[str, ...] = ("production-line", "pendigits", "satimage-2", "annthyroid")
 
 #: Table 2's columns; F1 (normal) is the paper's F1 column, F1 (anomaly) the usual one.
 TABLE2_METRICS: dict[str, str] = {
@@ -32,70 +55,258 @@ TABLE2_METRICS: dict[str, str] = {
     "auroc": "AUROC",
 }
 
-_DETECTOR = "mmoc-gan-cat"
-_POLICY = "native"
+POLICY = "native"
+#: The paired test's pair: the paper's default m against a single mode.
+TEST_PAIR: tuple[int, int] = (10, 1)
+_LABEL = re.compile(r"^mmoc-gan-(cat|mix)-m(\d+)(-nomi)?$")
 
 
-def _label(m: int) -> str:
-    return f"{_DETECTOR}-m{m}"
+@dataclass(frozen=True)
+class ModesVariant:
+    """One row of Table 2: a latent (``cat``/``mix``), m, and whether the MI term is on."""
+
+    latent: str
+    m: int
+    mi: bool = True
+
+    @property
+    def detector(self) -> str:
+        return f"mmoc-gan-{self.latent}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.detector}-m{self.m}" + ("" if self.mi else "-nomi")
+
+    @property
+    def row(self) -> str:
+        if self.m == 1:
+            return "m = 1 (no MI: the term is 0 with one mode)"
+        return f"m = {self.m}" + ("" if self.mi else ", no MI")
+
+    def params(self) -> dict:
+        return {"n_modes": self.m} | ({} if self.mi else {"mi_weight": 0.0})
 
 
-def modes_table(
-    results: pd.DataFrame, modes: Sequence[int] = PAPER_MODES, *, folds: int | None = None
-) -> pd.DataFrame:
-    """Table 2 from the harness's long results: rows (dataset, m), mean ± std strings.
+def parse_label(label: str) -> ModesVariant | None:
+    """The variant a table label names, or None for any other label."""
+    match = _LABEL.match(label)
+    if match is None:
+        return None
+    return ModesVariant(match[1], int(match[2]), match[3] is None)
 
-    Only ``native``-policy rows of the ``mmoc-gan-cat-m<m>`` labels are used; a failed
-    fold is left out of the mean and noted (``(4/5)``), a fully failed cell reads
-    ``failed``.
-    """
-    rows: dict[tuple[str, int], dict[str, str]] = {}
-    native = results[results["policy"] == _POLICY] if len(results) else results
-    for dataset in dict.fromkeys(native["dataset"]) if len(native) else []:
-        for m in modes:
-            sub = native[(native["dataset"] == dataset) & (native["detector"] == _label(m))]
-            if sub.empty:
-                continue
-            ok = sub[sub["status"] == "ok"]
-            expected = folds if folds is not None else int(sub["fold"].nunique())
-            rows[(dataset, int(m))] = {
-                label: fmt_mean_std(ok[metric], expected) if len(ok) else "failed"
-                for metric, label in TABLE2_METRICS.items()
+
+def modes_variants(
+    modes: Sequence[int] = PAPER_MODES, latents: Sequence[str] = LATENTS
+) -> list[ModesVariant]:
+    """Table 2's rows: each m with MI, plus the largest m up to 10 without MI."""
+    if not modes or any(int(m) < 1 for m in modes):
+        raise ValueError(f"modes must be positive integers, got {list(modes)}")
+    bad = [x for x in latents if x not in LATENTS]
+    if bad or not latents:
+        raise ValueError(f"latents must be among {list(LATENTS)}, got {list(latents)}")
+    multi = [int(m) for m in modes if int(m) > 1]
+    no_mi = max([m for m in multi if m <= TEST_PAIR[0]] or multi or [0])
+    out = []
+    for latent in latents:
+        out += [ModesVariant(latent, int(m)) for m in sorted(set(modes))]
+        if no_mi:
+            out.append(ModesVariant(latent, no_mi, mi=False))
+    return out
+
+
+def _native(results: pd.DataFrame) -> pd.DataFrame:
+    """Native-policy rows of Table 2 labels, with their variant's latent, m and MI."""
+    if results.empty:
+        return results
+    sub = results[results["policy"] == POLICY].copy()
+    parsed = sub["detector"].map(parse_label)
+    sub = sub[parsed.notna()].copy()
+    parsed = parsed[parsed.notna()]
+    sub["variant"] = parsed
+    return sub
+
+
+def modes_numeric(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean, std and fold count per (dataset, variant): the machine-readable Table 2."""
+    sub = _native(results)
+    if sub.empty:
+        return pd.DataFrame()
+    sub = sub[sub["status"] == "ok"]
+    rows = []
+    for (dataset, label), g in sub.groupby(["dataset", "detector"], sort=False):
+        v = parse_label(label)
+        row = {"dataset": dataset, "detector": v.detector, "m": v.m, "mi": v.mi, "label": label}
+        for metric in TABLE2_METRICS:
+            vals = pd.to_numeric(g[metric], errors="coerce")
+            row |= {
+                f"{metric}_mean": vals.mean(),
+                f"{metric}_std": vals.std(ddof=1),
+                f"{metric}_count": int(vals.notna().sum()),
             }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def modes_table(results: pd.DataFrame, *, folds: int | None = None) -> pd.DataFrame:
+    """Table 2 as text: rows (dataset, detector, row name), mean ± std per column.
+
+    A failed fold is left out of the mean and noted (``(4/5)``); a variant whose every
+    fold failed reads ``failed``. Rows follow :func:`modes_variants`' order.
+    """
+    sub = _native(results)
+    rows: dict[tuple[str, str, str], dict[str, str]] = {}
+    if not sub.empty:
+        order = sorted(
+            set(sub["detector"]),
+            key=lambda lbl: (
+                parse_label(lbl).latent,
+                not parse_label(lbl).mi,
+                parse_label(lbl).m,
+            ),
+        )
+        for dataset in dict.fromkeys(sub["dataset"]):
+            for label in order:
+                g = sub[(sub["dataset"] == dataset) & (sub["detector"] == label)]
+                if g.empty:
+                    continue
+                v = parse_label(label)
+                ok = g[g["status"] == "ok"]
+                expected = folds if folds is not None else int(g["fold"].nunique())
+                rows[(dataset, v.detector, v.row)] = {
+                    header: fmt_mean_std(ok[metric], expected) if len(ok) else "failed"
+                    for metric, header in TABLE2_METRICS.items()
+                }
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(TABLE2_METRICS.values()))
-    table.index = pd.MultiIndex.from_tuples(list(rows), names=["dataset", "m"])
+    if rows:
+        table.index = pd.MultiIndex.from_tuples(list(rows), names=["dataset", "detector", "row"])
     return table
 
 
-def _numeric(results: pd.DataFrame, modes: Sequence[int]) -> pd.DataFrame:
-    """Mean, std and fold count per (dataset, m): the machine-readable Table 2."""
-    labels = {_label(m): int(m) for m in modes}
-    sub = results[
-        (results["policy"] == _POLICY)
-        & (results["status"] == "ok")
-        & (results["detector"].isin(list(labels)))
-    ].assign(m=lambda f: f["detector"].map(labels))
-    stats = sub.groupby(["dataset", "m"], sort=False)[list(TABLE2_METRICS)].agg(
-        ["mean", "std", "count"]
+def paired_modes_test(results: pd.DataFrame, pair: tuple[int, int] = TEST_PAIR) -> pd.DataFrame:
+    """Paired t-test across folds of AUROC, m = ``pair[0]`` against m = ``pair[1]`` (both
+    with MI), per data set and detector: mean difference, t, two-sided p, folds won."""
+    sub = _native(results)
+    if sub.empty:
+        return pd.DataFrame()
+    sub = sub[sub["status"] == "ok"]
+    sub = sub.assign(base=sub["variant"].map(lambda v: v.detector))
+    out = []
+    for (dataset, detector), g in sub.groupby(["dataset", "base"], sort=False):
+        a_m, b_m = pair
+        latent = detector.rsplit("-", 1)[-1]
+        by_m = {
+            m: g[g["detector"] == ModesVariant(latent, m).label].set_index("fold")["auroc"]
+            for m in pair
+        }
+        joint = pd.concat(by_m, axis=1).dropna()
+        if len(joint) < 2:
+            continue
+        diff = joint[a_m] - joint[b_m]
+        t, p = (
+            (np.nan, np.nan)
+            if np.allclose(diff, diff.iloc[0])
+            else stats.ttest_rel(joint[a_m], joint[b_m])
+        )
+        out.append(
+            {
+                "dataset": dataset,
+                "detector": detector,
+                "comparison": f"m = {a_m} vs m = {b_m}",
+                "folds": len(joint),
+                "mean AUROC difference": float(diff.mean()),
+                "t": float(t),
+                "p (paired t, two-sided)": float(p),
+                "folds won": f"{int((diff > 0).sum())}/{len(joint)}",
+            }
+        )
+    frame = pd.DataFrame(out)
+    if not frame.empty:
+        frame["p (Holm)"] = holm(frame["p (paired t, two-sided)"].to_numpy())
+    return frame
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (NaN stays NaN): Table 2 runs several tests."""
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    order = finite[np.argsort(p[finite])]
+    n, running = len(order), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (n - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def _verdict(tests: pd.DataFrame, alpha: float = 0.05) -> str:
+    if tests.empty:
+        return "No paired test: fewer than two folds with both m = 10 and m = 1."
+    sig = tests[tests["p (Holm)"] < alpha]
+    better = sig[sig["mean AUROC difference"] > 0]
+    worse = sig[sig["mean AUROC difference"] < 0]
+    n = len(tests)
+    if sig.empty:
+        return (
+            f"**The modes do not matter measurably here**: in none of the {n} (data set,"
+            f" variant) pairs is m = 10 different from m = 1 at Holm-adjusted p < {alpha}"
+            " (paired t-test across folds of AUROC)."
+        )
+    return (
+        f"m = 10 beats m = 1 at Holm-adjusted p < {alpha} in {len(better)} of {n} (data set,"
+        f" variant) pairs ({', '.join(better['dataset'] + ' ' + better['detector'])}) and"
+        f" loses in {len(worse)} (paired t-test across folds of AUROC, {n} tests); in the"
+        f" other {n - len(sig)} the difference is not significant at five folds."
     )
-    stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
-    return stats.reset_index()
 
 
-def _write(table: pd.DataFrame, numeric: pd.DataFrame, output: Path, preset: str) -> None:
+def _cpu_minutes(results: pd.DataFrame) -> float:
+    """Fit + score seconds summed over the cells (one row per cell), in minutes."""
+    if results.empty or "fit_seconds" not in results:
+        return float("nan")
+    cells = results.drop_duplicates(subset=["dataset", "detector", "fold"])
+    return float(cells[["fit_seconds", "score_seconds"]].sum().sum()) / 60
+
+
+def write_table2(
+    results: pd.DataFrame, output: Path, *, preset: str, folds: int, command: str
+) -> str:
+    """Write ``table2.md`` and ``table2.csv`` into ``output``; returns the markdown."""
+    from benchmark.cells import versions
+
+    table = modes_table(results, folds=folds)
+    tests = paired_modes_test(results)
     md = [
-        "# Table 2: MMOC-GAN (cat) over the number of modes m",
+        "# Table 2: MMOC-GAN over the number of modes m",
         "",
-        f"Mean ± std over folds, `native` threshold (P(real) < 0.5), preset `{preset}`.",
-        "F1 (normal) takes the normal class as positive (the paper's F1 column).",
+        f"Produced by `{command}` (preset `{preset}`, {folds} folds, protocol"
+        f" `kfold-normal`; {_cpu_minutes(results):.1f} CPU minutes of fit + score time"
+        " over all cells, one thread each). Mean ± std over folds; pass acc., non-pass"
+        " acc. and F1 under the `native` threshold (P(real) < 0.5); F1 (normal) takes"
+        " the normal class as positive (the paper's column). With one mode the MI term"
+        ' is identically 0, so the paper\'s m = 1 row is also the "m = 1, no MI" row;'
+        ' "m = 10, no MI" keeps the ten modes and drops the MI term.',
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+        "",
+        "## Do the modes matter?",
+        "",
+        _verdict(tests),
         "",
     ]
-    for dataset, sub in table.groupby(level="dataset", sort=False):
-        body = [[m, *vals] for (_, m), vals in zip(sub.index, sub.to_numpy().tolist())]
-        headers = ["m", *table.columns]
-        md += [f"## {dataset}", "", tabulate(body, headers=headers, tablefmt="github"), ""]
-    atomic_write_text(output / "table2.md", "\n".join(md))
-    atomic_write_text(output / "table2.csv", numeric.to_csv(index=False))
+    if not tests.empty:
+        md += [tabulate(tests, headers="keys", tablefmt="github", showindex=False, floatfmt=".3f")]
+        md += [""]
+    for dataset in dict.fromkeys(table.index.get_level_values("dataset")):
+        md += [f"## {dataset}", ""]
+        sub = table.xs(dataset, level="dataset")
+        body = [[det, row, *vals] for (det, row), vals in zip(sub.index, sub.to_numpy().tolist())]
+        md += [tabulate(body, headers=["detector", "variant", *table.columns], tablefmt="github")]
+        md += [""]
+    text = "\n".join(md)
+    output.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(output / "table2.md", text)
+    atomic_write_text(output / "table2.csv", modes_numeric(results).to_csv(index=False))
+    return text
 
 
 def run_modes_ablation(
@@ -108,18 +319,22 @@ def run_modes_ablation(
     n_jobs: int = 1,
     device: str = "cpu",
     modes: Sequence[int] = PAPER_MODES,
+    latents: Sequence[str] = LATENTS,
     progress: bool = True,
+    splits_dir: Path | None = None,
+    command: str = "python run_benchmark.py --ablation modes",
+    extra_params: dict | None = None,
 ) -> pd.DataFrame:
-    """Run MMOC-GAN (cat) for each m in ``modes`` and write ``table2.md``/``table2.csv``.
+    """Run every Table 2 variant and write ``table2.md``/``table2.csv`` into ``output``.
 
-    Uses the ``kfold-normal`` protocol (the paper's). Returns the formatted table
-    (rows (dataset, m); pass acc., non-pass acc., F1 (normal), F1 (anomaly), AUROC as
-    mean ± std). ``table2.csv`` holds the numeric means, stds and fold counts.
+    Uses the ``kfold-normal`` protocol (the paper's). Returns the formatted table.
+    ``extra_params`` (e.g. a smaller ``max_steps``) apply to every variant.
     """
-    if not modes or any(int(m) < 1 for m in modes):
-        raise ValueError(f"modes must be positive integers, got {list(modes)}")
+    from benchmark.harness import RunConfig, run
+
+    chosen = modes_variants(modes, latents)
     output = Path(output)
-    variants = {_label(m): (_DETECTOR, {"n_modes": int(m)}) for m in modes}
+    variants = {v.label: (v.detector, v.params() | dict(extra_params or {})) for v in chosen}
     config = RunConfig(
         datasets=list(datasets),
         detectors=list(variants),
@@ -131,8 +346,8 @@ def run_modes_ablation(
         n_jobs=n_jobs,
         device=device,
         variants=variants,
+        splits_dir=splits_dir,
     )
     summary = run(config, progress=progress)
-    table = modes_table(summary.results, modes, folds=folds)
-    _write(table, _numeric(summary.results, modes), output, preset)
-    return table
+    write_table2(summary.results, output, preset=preset, folds=folds, command=command)
+    return modes_table(summary.results, folds=folds)

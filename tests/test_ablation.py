@@ -1,4 +1,4 @@
-"""Table 2 (MMOC-GAN cat over the number of modes) from long results, and a real small run."""
+"""Table 2 (MMOC-GAN over the number of modes) from long results, and a real small run."""
 
 from __future__ import annotations
 
@@ -6,14 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.ablation import modes_table, run_modes_ablation
+from benchmark.ablation import (
+    ModesVariant,
+    modes_table,
+    modes_variants,
+    paired_modes_test,
+    parse_label,
+    run_modes_ablation,
+)
 
 
-def _rows(dataset: str, m: int, fold: int, auroc: float, status: str = "ok") -> list[dict]:
+def _rows(label: str, dataset: str, fold: int, auroc: float, status: str = "ok") -> list[dict]:
     return [
         {
             "dataset": dataset,
-            "detector": f"mmoc-gan-cat-m{m}",
+            "detector": label,
             "fold": fold,
             "policy": policy,
             "status": status,
@@ -27,17 +34,48 @@ def _rows(dataset: str, m: int, fold: int, auroc: float, status: str = "ok") -> 
     ]
 
 
+def test_variants_cover_both_latents_each_m_and_ten_modes_without_mi():
+    labels = [v.label for v in modes_variants()]
+    assert labels == [
+        "mmoc-gan-cat-m1",
+        "mmoc-gan-cat-m5",
+        "mmoc-gan-cat-m10",
+        "mmoc-gan-cat-m20",
+        "mmoc-gan-cat-m10-nomi",
+        "mmoc-gan-mix-m1",
+        "mmoc-gan-mix-m5",
+        "mmoc-gan-mix-m10",
+        "mmoc-gan-mix-m20",
+        "mmoc-gan-mix-m10-nomi",
+    ]
+    assert all(parse_label(v.label) == v for v in modes_variants())
+    assert ModesVariant("mix", 10, mi=False).params() == {"n_modes": 10, "mi_weight": 0.0}
+    assert parse_label("mmoc-gan-cat") is None and parse_label("ocan-m5") is None
+    with pytest.raises(ValueError, match="modes"):
+        modes_variants((0, 5))
+    with pytest.raises(ValueError, match="latents"):
+        modes_variants((1, 5), ("gauss",))
+
+
 def test_modes_table_uses_native_rows_and_reports_mean_std():
     rows = []
     for fold, auroc in enumerate([0.7, 0.9]):
-        rows += _rows("a", 1, fold, auroc) + _rows("a", 5, fold, 0.8)
-    rows += _rows("b", 1, 0, 0.6) + _rows("b", 1, 1, 0.0, status="failed")
-    rows += _rows("b", 7, 0, 0.6)  # an m that was not asked for
-    table = modes_table(pd.DataFrame(rows), modes=(1, 5), folds=2)
-    assert list(table.index) == [("a", 1), ("a", 5), ("b", 1)]
-    assert table.loc[("a", 1), "AUROC"] == "0.800 ± 0.141"
-    assert table.loc[("a", 5), "pass acc."] == "0.900 ± 0.000"  # native, not train-quantile
-    assert table.loc[("b", 1), "AUROC"] == "0.600 ± 0.000 (1/2)"
+        rows += _rows("mmoc-gan-cat-m1", "a", fold, auroc) + _rows(
+            "mmoc-gan-cat-m5", "a", fold, 0.8
+        )
+    rows += _rows("mmoc-gan-cat-m1", "b", 0, 0.6)
+    rows += _rows("mmoc-gan-cat-m1", "b", 1, 0.0, status="failed")
+    rows += _rows("ocan", "b", 0, 0.6)  # not a Table 2 label
+    table = modes_table(pd.DataFrame(rows), folds=2)
+    m1 = "m = 1 (no MI: the term is 0 with one mode)"
+    assert list(table.index) == [
+        ("a", "mmoc-gan-cat", m1),
+        ("a", "mmoc-gan-cat", "m = 5"),
+        ("b", "mmoc-gan-cat", m1),
+    ]
+    assert table.loc[("a", "mmoc-gan-cat", m1), "AUROC"] == "0.800 ± 0.141"
+    assert table.loc[("a", "mmoc-gan-cat", "m = 5"), "pass acc."] == "0.900 ± 0.000"  # native
+    assert table.loc[("b", "mmoc-gan-cat", m1), "AUROC"] == "0.600 ± 0.000 (1/2)"
     assert list(table.columns) == [
         "pass acc.",
         "non-pass acc.",
@@ -47,8 +85,31 @@ def test_modes_table_uses_native_rows_and_reports_mean_std():
     ]
 
 
+def test_paired_test_compares_ten_modes_with_one_fold_by_fold():
+    rows = []
+    ten = [0.80, 0.85, 0.90, 0.82, 0.88]
+    one = [0.70, 0.74, 0.81, 0.69, 0.80]
+    for fold, (a, b) in enumerate(zip(ten, one)):
+        rows += _rows("mmoc-gan-cat-m10", "a", fold, a) + _rows("mmoc-gan-cat-m1", "a", fold, b)
+    (test,) = paired_modes_test(pd.DataFrame(rows)).to_dict("records")
+    assert test["folds"] == 5 and test["folds won"] == "5/5"
+    assert test["mean AUROC difference"] == pytest.approx(np.mean(ten) - np.mean(one))
+    from scipy.stats import ttest_rel
+
+    assert test["p (paired t, two-sided)"] == pytest.approx(ttest_rel(ten, one).pvalue)
+
+
+def test_holm_adjusts_in_order_and_keeps_nan():
+    from benchmark.ablation import holm
+
+    got = holm(np.array([0.01, 0.04, np.nan, 0.03]))
+    np.testing.assert_allclose(got[[0, 1, 3]], [0.03, 0.06, 0.06])
+    assert np.isnan(got[2])
+
+
 def test_modes_table_of_nothing_is_empty():
-    assert modes_table(pd.DataFrame(), modes=(1, 5)).empty
+    assert modes_table(pd.DataFrame()).empty
+    assert paired_modes_test(pd.DataFrame()).empty
 
 
 def test_run_modes_ablation_rejects_bad_modes(tmp_path):
@@ -56,11 +117,21 @@ def test_run_modes_ablation_rejects_bad_modes(tmp_path):
         run_modes_ablation(["vowels"], tmp_path, modes=(0, 5))
 
 
-@pytest.mark.slow
 def test_run_modes_ablation_on_a_small_data_set(tmp_path):
-    table = run_modes_ablation(["vowels"], tmp_path, folds=2, modes=(1, 3), progress=False)
-    assert list(table.index) == [("vowels", 1), ("vowels", 3)]
+    table = run_modes_ablation(
+        ["vowels"],
+        tmp_path / "run",
+        folds=2,
+        modes=(1, 3),
+        latents=("cat",),
+        progress=False,
+        splits_dir=tmp_path / "splits",
+        extra_params={"max_steps": 15},
+    )
+    m1 = "m = 1 (no MI: the term is 0 with one mode)"
+    assert [row for _, _, row in table.index] == [m1, "m = 3", "m = 3, no MI"]
     assert not table.isin(["failed"]).any().any()
-    assert (tmp_path / "table2.md").read_text().count("vowels") == 1
-    numeric = pd.read_csv(tmp_path / "table2.csv")
+    text = (tmp_path / "run" / "table2.md").read_text()
+    assert text.count("## vowels") == 1 and "Do the modes matter?" in text
+    numeric = pd.read_csv(tmp_path / "run" / "table2.csv")
     assert set(numeric["m"]) == {1, 3} and (numeric["auroc_count"] == 2).all()

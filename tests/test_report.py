@@ -168,7 +168,7 @@ def test_bold_best_marks_column_maxima_and_ignores_nan():
 
 
 def test_table2_from_ablation_cells(tmp_path):
-    """Cells labelled mmoc-gan-cat-m<m> (benchmark.ablation's layout) make Table 2."""
+    """Cells labelled mmoc-gan-cat-m<m> (benchmark.ablation's labels) make Table 2."""
     from benchmark.report.load import RunData
     from benchmark.report.table2 import table2_tables
 
@@ -193,7 +193,8 @@ def test_table2_from_ablation_cells(tmp_path):
             )
     run = RunData(tmp_path, {}, [], pd.DataFrame(rows))
     (table,) = table2_tables(run)
-    assert [r[0] for r in table.rows] == ["1", "5"]
+    assert [r[0] for r in table.rows] == ["m = 1 (no MI: the term is 0 with one mode)", "m = 5"]
     auroc_col = table.headers.index("AUROC")
     assert table.bold[1][auroc_col] and not table.bold[0][auroc_col]
-    assert "skipped" in table2_tables(RunData(tmp_path, {}, [], pd.DataFrame(rows[:2])))
+    note = table2_tables(RunData(tmp_path, {}, [], pd.DataFrame(rows[:2])))
+    assert "skipped" in note and "--ablation modes" in note
