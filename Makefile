@@ -1,6 +1,9 @@
 # Two entry points: `make bench` (run the benchmark) and `make test` (run the tests).
 # Both build .venv from pyproject.toml with the tested versions pinned in constraints.txt.
-PYTHON ?= python3.11
+# The first Python >= 3.11 on PATH (3.11 first: the tested version); override with PYTHON=...
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3.14 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -9,6 +12,8 @@ ARGS ?=
 .PHONY: bench test test-slow lint venv clean
 
 $(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || test -n "$(PYTHON)" || { echo "error: no Python 3.11 or newer on PATH;\
+	 install one or run make with PYTHON=/path/to/python3.11" >&2; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
