@@ -119,12 +119,16 @@ def test_refits_reproduce_the_cells_and_a_mismatch_is_reported_loudly(tiny, tmp_
     assert "MISMATCH" not in md
     broken = first.refits.copy()
     broken.loc[0, ["refit_auroc", "match"]] = [broken.loc[0, "recorded_auroc"] + 0.1, False]
+    broken["error"] = ""
+    broken.loc[1, ["match", "error"]] = [False, "no usable cell result (failed before)"]
     study = dataclasses.replace(first, refits=broken, output_md=tmp_path / "bad.md")
     config = design_config(["vowels"], root / "design-run", folds=FOLDS, extra_params=TINY)
     write_report(study, config, command="test", toy_steps=20, extra_params=TINY)
     text = (tmp_path / "bad.md").read_text()
-    assert f"**REFIT MISMATCH: 1 of {len(VARIANTS)} fold-0 refits" in text
+    assert f"**REFIT MISMATCH: 1 of {len(VARIANTS)} fold-0 refits do not reproduce" in text
     assert "**NO**" in text
+    assert "1 fold-0 cells have no usable result to refit" in text
+    assert f"- `vowels/{broken.loc[1, 'variant']}`: no usable cell result (failed before)" in text
 
 
 def test_toy_figure_is_a_three_panel_image(tiny):

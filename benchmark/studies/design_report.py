@@ -55,15 +55,18 @@ def _landing_section(study: DesignStudy, variants: list[str], datasets: list[str
         )
     else:
         bad = refits[~refits["match"].astype(bool)]
+        errors = bad["error"] if "error" in bad else pd.Series("", index=bad.index)
+        missing = errors.fillna("").astype(str) != ""
         md.append(
-            f"**REFIT MISMATCH: {len(bad)} of {len(refits)} fold-0 refits do not reproduce"
-            " their cell's AUROC to 1e-9; the landing numbers of those rows describe a"
-            " different model than the cell's.**"
+            f"**REFIT MISMATCH: {int((~missing).sum())} of {len(refits)} fold-0 refits do not"
+            " reproduce their cell's AUROC to 1e-9 (the landing numbers of those rows describe a"
+            f" different model than the cell's); {int(missing.sum())} fold-0 cells have no"
+            " usable result to refit.**"
         )
-        for _, r in bad.iterrows():
+        for (_, r), err in zip(bad.iterrows(), errors.fillna("").astype(str)):
             md.append(
-                f"- `{r['dataset']}/{r['variant']}`: recorded {r['recorded_auroc']:.12f},"
-                f" refit {r['refit_auroc']:.12f} {r.get('error', '') or ''}".rstrip()
+                f"- `{r['dataset']}/{r['variant']}`: "
+                + (err or f"recorded {r['recorded_auroc']:.12f}, refit {r['refit_auroc']:.12f}")
             )
     md.append("")
     if landed.empty:
