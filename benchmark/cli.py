@@ -11,6 +11,7 @@ from benchmark.atomic import atomic_write_text
 from benchmark.data.dataset import DataError
 from benchmark.protocols import PROTOCOLS
 from benchmark.registry import UnknownNameError, datasets, detectors, resolve_names
+from benchmark.studies import STUDIES
 
 __all__ = ["main", "build_parser"]
 
@@ -23,6 +24,7 @@ examples:
   python run_benchmark.py --datasets all --dry-run                # list cells, compute nothing
   python run_benchmark.py --ablation modes --datasets production-line   # Table 2
   python run_benchmark.py --reproduce dagmm --seeds 10            # DAGMM paper check
+  python run_benchmark.py --study mmoc-design --n-jobs 2          # MMOC-GAN design switches
   python run_benchmark.py --report results/quick-kfold-normal-seed0     # rebuild the report
 
 Results go to --output (default results/<preset>-<protocol>-seed<seed>): one file per
@@ -91,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     extra.add_argument(
         "--seeds", type=int, default=10, help="repetitions for --reproduce (default 10)"
     )
+    extra.add_argument("--study", choices=sorted(STUDIES), help="; ".join(STUDIES.values()))
     out = p.add_argument_group("output")
     out.add_argument("--output", type=Path, default=None, help="run folder")
     out.add_argument(
@@ -144,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         from benchmark.report.commands import report_command, update_reference_command
 
         return report_command(args.report) if args.report else update_reference_command()
+    if args.study:
+        return _design_study(args, sys.argv[1:] if argv is None else argv)
     if args.ablation or args.reproduce:
         return _study(args, argv)
     from benchmark.data import load_user_file
@@ -285,3 +290,52 @@ def _study(args: argparse.Namespace, argv: list[str] | None = None) -> int:
 
         report_command(parent)
     return 0
+
+
+def _design_study(args: argparse.Namespace, argv: list[str]) -> int:
+    """``--study mmoc-design``: MMOC-GAN's core design switches (issue 9, item 3)."""
+    import shlex
+
+    from benchmark.harness import plan
+    from benchmark.studies.mmoc_design import (
+        DEFAULT_DATASETS,
+        default_run_dir,
+        design_config,
+        run_design_study,
+    )
+
+    all_ds = list(datasets())
+    try:
+        text = args.datasets or ",".join(DEFAULT_DATASETS)
+        names = resolve_names("data set", text, all_ds, all_ds)
+    except UnknownNameError as exc:
+        return _fail(str(exc))
+    if args.folds < 2:
+        return _fail(f"--folds must be >= 2 for the design study, got {args.folds}")
+    output = args.output or Path("results") / "studies" / "mmoc-gan-design.md"
+    common = dict(
+        seed=args.seed,
+        preset=args.preset,
+        folds=args.folds,
+        n_jobs=args.n_jobs,
+        device=args.device,
+        splits_dir=args.splits_dir,
+    )
+    if args.dry_run:
+        planned = plan(design_config(names, default_run_dir(output), **common))
+        for p in planned:
+            print(f"{'done   ' if p.done else 'pending'}  {p.cell.name}  ({p.reason})")
+        n_done = sum(p.done for p in planned)
+        print(f"{len(planned)} cells: {n_done} done, {len(planned) - n_done} to compute")
+        return 0
+    command = f"python run_benchmark.py {shlex.join(argv)}"
+    study = run_design_study(names, output, progress=not args.quiet, command=command, **common)
+    print(f"wrote {output} and {study.figure}")
+    for f in study.summary.failed[:20]:
+        print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
+    if not study.refit_ok:
+        print(
+            "error: some refits did not reproduce their cell's AUROC; see the report",
+            file=sys.stderr,
+        )
+    return 0 if study.summary.complete and study.refit_ok else 1
