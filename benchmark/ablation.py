@@ -18,7 +18,7 @@ from benchmark.atomic import atomic_write_text
 from benchmark.harness import RunConfig, run
 from benchmark.tables import fmt_mean_std
 
-__all__ = ["PAPER_MODES", "TABLE2_METRICS", "modes_table", "run_modes_ablation"]
+__all__ = ["PAPER_MODES", "TABLE2_METRICS", "modes_config", "modes_table", "run_modes_ablation"]
 
 #: The numbers of modes of the paper's Table 2.
 PAPER_MODES: tuple[int, ...] = (1, 5, 10, 20)
@@ -98,6 +98,34 @@ def _write(table: pd.DataFrame, numeric: pd.DataFrame, output: Path, preset: str
     atomic_write_text(output / "table2.csv", numeric.to_csv(index=False))
 
 
+def modes_config(
+    datasets: Sequence[str],
+    output: Path | str,
+    seed: int = 0,
+    preset: str = "quick",
+    folds: int = 5,
+    n_jobs: int = 1,
+    device: str = "cpu",
+    modes: Sequence[int] = PAPER_MODES,
+) -> RunConfig:
+    """The harness run of the ablation (also what ``--dry-run`` plans)."""
+    if not modes or any(int(m) < 1 for m in modes):
+        raise ValueError(f"modes must be positive integers, got {list(modes)}")
+    variants = {_label(m): (_DETECTOR, {"n_modes": int(m)}) for m in modes}
+    return RunConfig(
+        datasets=list(datasets),
+        detectors=list(variants),
+        protocol="kfold-normal",
+        folds=folds,
+        seed=seed,
+        preset=preset,
+        output=Path(output),
+        n_jobs=n_jobs,
+        device=device,
+        variants=variants,
+    )
+
+
 def run_modes_ablation(
     datasets: Sequence[str],
     output: Path | str,
@@ -116,22 +144,8 @@ def run_modes_ablation(
     (rows (dataset, m); pass acc., non-pass acc., F1 (normal), F1 (anomaly), AUROC as
     mean ± std). ``table2.csv`` holds the numeric means, stds and fold counts.
     """
-    if not modes or any(int(m) < 1 for m in modes):
-        raise ValueError(f"modes must be positive integers, got {list(modes)}")
+    config = modes_config(datasets, output, seed, preset, folds, n_jobs, device, modes)
     output = Path(output)
-    variants = {_label(m): (_DETECTOR, {"n_modes": int(m)}) for m in modes}
-    config = RunConfig(
-        datasets=list(datasets),
-        detectors=list(variants),
-        protocol="kfold-normal",
-        folds=folds,
-        seed=seed,
-        preset=preset,
-        output=output,
-        n_jobs=n_jobs,
-        device=device,
-        variants=variants,
-    )
     summary = run(config, progress=progress)
     table = modes_table(summary.results, modes, folds=folds)
     _write(table, _numeric(summary.results, modes), output, preset)

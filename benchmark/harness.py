@@ -114,14 +114,19 @@ def _accepts(cls: type, param: str) -> bool:
     return param in inspect.signature(cls.__init__).parameters
 
 
-def plan(config: RunConfig) -> list[PlannedCell]:
-    """Every cell of the run with its inputs, the splits loaded or created once."""
+def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
+    """Every cell of the run with its inputs, the splits loaded or created once.
+
+    With ``dry`` (``--dry-run``) nothing is written: new splits are not saved.
+    """
     splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
     detectors = [(label, *_detector(label, config)) for label in config.detectors]
     planned: list[PlannedCell] = []
     for ds_name in config.datasets:
         ds = _load_dataset(ds_name, config)
-        splits = get_splits(ds, config.protocol, config.folds, config.seed, splits_dir)
+        splits = get_splits(
+            ds, config.protocol, config.folds, config.seed, splits_dir, save=not dry
+        )
         hashes = splits.hashes
         for fold in range(config.folds):
             train, test = splits.train[fold], splits.test[fold]
