@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     An interrupted run (Ctrl-C: 130, SIGTERM: 143) says how many cells are saved.
     """
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in run.json
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.list:
         _print_list()
@@ -249,6 +250,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         extra_datasets=extra,
         splits_dir=args.splits_dir,
         memory_limit=int(args.memory_limit * 2**20) if args.memory_limit else None,
+        argv=args.argv,
     )
     try:
         if args.dry_run:
@@ -267,20 +269,15 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     for f in summary.failed[:20]:
         print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
-    from benchmark.results import write_results
-    from benchmark.tables import write_table1
-
-    try:
-        paths = write_results(summary.results, output) + write_table1(summary.results, output)
-    except OSError as exc:  # e.g. a full disk: the saved cells stay valid, the tables are not
-        print(f"error: could not write the results and tables in {output}: {exc}", file=sys.stderr)
-        return 1
-    for path in paths:
+    for path in summary.written:
         print(f"wrote {path}")
+    if summary.write_error:
+        print(f"error: {summary.write_error}", file=sys.stderr)
+        return 1
     from benchmark.report.commands import report_command
 
     try:
-        report_command(output)
+        report_command(output, refresh=False)
     except KeyboardInterrupt as exc:
         print(
             f"\ninterrupted while writing the report; rerun with --report {output}", file=sys.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,28 +33,56 @@ log = logging.getLogger(__name__)
 RECONSTRUCTION_DETECTOR = "rda"
 
 
+def _count_text(counter: Counter) -> str:
+    if len(counter) == 1:
+        return str(next(iter(counter)))
+    return ", ".join(f"{k} ({n} cells)" for k, n in counter.most_common())
+
+
 def _run_section(doc: Document, run: RunData) -> None:
-    cfg, m = run.config, run.manifest
-    failed = m.get("failed_cells", [])
-    seconds = m.get("seconds")
+    """What the folder holds, all of it read from its cells (so it agrees with the tables)."""
+    cells = [r.get("cell") or {} for r in run.records]
+    failed = [r for r in run.records if r.get("status") != "ok"]
+    configs = Counter(
+        f"protocol {c.get('protocol')}, {c.get('folds')} folds, seed {c.get('run_seed')},"
+        f" preset {c.get('preset')}"
+        for c in cells
+    )
+    devices = Counter(str(r.get("device") or "not recorded") for r in run.records)
+    compute = sum(
+        float(r.get("fit_seconds") or 0) + float(r.get("score_seconds") or 0) for r in run.records
+    )
+    invocations = run.manifest.get("invocations") or []
     rows = [
         ["data sets", ", ".join(run.datasets)],
         ["detectors", ", ".join(run.detectors)],
-        ["protocol", str(cfg.get("protocol", "?"))],
-        ["folds", str(run.folds)],
-        ["seed", str(cfg.get("seed", "?"))],
-        ["preset", str(cfg.get("preset", "?"))],
-        ["device", str(cfg.get("device", "?"))],
+        ["cell configuration", _count_text(configs) if configs else "none"],
+        ["device", _count_text(devices) if devices else "none"],
         [
             "cells",
-            f"{m.get('cells', len(run.records))} ({m.get('ok', '?')} ok, {len(failed)}"
-            f" failed; {m.get('computed', '?')} computed, {m.get('skipped', '?')} reused)",
+            f"{len(run.records)} finished"
+            f" ({len(run.records) - len(failed)} ok, {len(failed)} failed)",
         ],
-        ["total time", f"{seconds:.0f} s" if isinstance(seconds, int | float) else "unknown"],
+        ["compute time", f"{compute:.0f} s of fit + score over all cells"],
+        ["invocations", str(len(invocations))],
     ]
     doc.table(Table("Configuration", ["setting", "value"], rows))
-    versions = m.get("versions") or {}
-    doc.table(Table("Versions", ["package", "version"], [[k, str(v)] for k, v in versions.items()]))
+    if len(configs) > 1:
+        doc.note(
+            f"This folder holds cells of {len(configs)} configurations; each table aggregates"
+            " the cells of a (data set, detector) whatever their configuration."
+        )
+    if invocations:
+        doc.table(_invocation_table(invocations))
+    versions: dict[str, Counter] = {}
+    for rec in run.records:
+        for pkg, ver in (rec.get("versions") or {}).items():
+            versions.setdefault(pkg, Counter())[str(ver)] += 1
+    doc.table(
+        Table(
+            "Versions", ["package", "version"], [[k, _count_text(v)] for k, v in versions.items()]
+        )
+    )
     doc.heading("Failed cells", 3)
     if failed:
         doc.para(
@@ -64,11 +93,37 @@ def _run_section(doc: Document, run: RunData) -> None:
             Table(
                 "Failed cells",
                 ["cell", "error"],
-                [[f["cell"], str(f.get("error"))[:200]] for f in failed],
+                [[_cell_name(r), str(r.get("error"))[:200]] for r in failed],
             )
         )
     else:
         doc.para("No cell failed.")
+
+
+def _cell_name(rec: dict) -> str:
+    c = rec.get("cell") or {}
+    return f"{c.get('dataset')}/{c.get('label')}/fold{c.get('fold')}"
+
+
+def _invocation_table(invocations: list[dict]) -> Table:
+    """The runs that wrote into this folder, oldest first (from run.json's history)."""
+    rows = []
+    for inv in invocations:
+        seconds = inv.get("seconds")
+        rows.append(
+            [
+                str(inv.get("started") or "?"),
+                str(inv.get("outcome") or "?"),
+                str(inv.get("cells", "?")),
+                str(inv.get("computed", "?")),
+                str(inv.get("reused", "?")),
+                str(inv.get("failed", "?")),
+                f"{seconds:.0f}" if isinstance(seconds, int | float) else "?",
+                " ".join(inv.get("argv") or []) or "(Python API)",
+            ]
+        )
+    headers = ["started (UTC)", "outcome", "cells", "computed", "reused", "failed", "s", "command"]
+    return Table("Invocations that wrote into this folder", headers, rows)
 
 
 def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
