@@ -112,17 +112,23 @@ def auroc_boxplots(
     for ax, ds in zip(axes, datasets):
         sub = frame[frame["dataset"] == ds]
         data, labels = [], []
+        missing = {}
         for det in detectors:
-            v = sub[(sub["detector"] == det) & (sub["status"] == "ok")]["auroc"].dropna()
+            rows = sub[sub["detector"] == det]
+            v = rows[rows["status"] == "ok"]["auroc"].dropna()
             data.append(v.to_numpy(dtype=float))
-            labels.append(det if len(v) else f"{det} (failed)")
+            if len(v) == 0:  # never run is not a failure; ok but undefined AUROC is n/a
+                failed = (rows["status"] != "ok").any()
+                missing[det] = "not run" if rows.empty else ("failed" if failed else "n/a")
+            labels.append(f"{det} ({missing[det]})" if det in missing else det)
         positions = np.arange(1, len(detectors) + 1)
         present = [i for i, v in enumerate(data) if len(v)]
         if present:
             ax.boxplot([data[i] for i in present], positions=positions[present], widths=0.6)
-        for i in range(len(detectors)):
-            if not len(data[i]):
-                ax.text(positions[i], 0.5, "failed", rotation=90, ha="center", color="tab:red")
+        for i, det in enumerate(detectors):
+            if det in missing:
+                colour = "tab:red" if missing[det] == "failed" else "grey"
+                ax.text(positions[i], 0.5, missing[det], rotation=90, ha="center", color=colour)
         ax.axhline(0.5, color="grey", lw=0.8, ls="--")
         ax.set_xticks(positions, labels, rotation=60, ha="right", fontsize=8)
         ax.set_ylim(-0.02, 1.02)

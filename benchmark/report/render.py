@@ -20,9 +20,24 @@ from benchmark.registry import datasets as registered_datasets
 from benchmark.report import figures
 from benchmark.report.document import Document
 from benchmark.report.load import RunData, load_run
-from benchmark.report.stats import RANK_RULE, friedman, metric_matrix, nemenyi, rank_matrix, wins
+from benchmark.report.stats import (
+    RANK_RULE,
+    complete_block,
+    friedman,
+    metric_matrix,
+    nemenyi,
+    rank_matrix,
+    wins,
+)
 from benchmark.report.table2 import table2_tables
-from benchmark.report.tables import Table, matrix_table, rank_table, table1_tables, write_table
+from benchmark.report.tables import (
+    Table,
+    matrix_table,
+    per_dataset_rank_table,
+    rank_table,
+    table1_tables,
+    write_table,
+)
 from benchmark.report.tsne import tsne_figure
 
 __all__ = ["write_report"]
@@ -154,7 +169,13 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
         mm = metric_matrix(run.results, metric, run.datasets, run.detectors)
         table = matrix_table(mm, f"{metric.upper()} (mean ± std over folds)")
         doc.table(table, write_table(table, tables_dir, f"matrix_{metric}"))
-        ranks, excluded = rank_matrix(mm.mean)
+        block = complete_block(mm.n_total)
+        if block.left_out:
+            doc.note(
+                f"{metric.upper()}: left out of the ranks and tests because some cells were"
+                f" never run (not failed): {'; '.join(block.left_out)}."
+            )
+        ranks, excluded = rank_matrix(mm.mean.loc[block.datasets, block.detectors])
         if excluded:
             doc.note(
                 f"{metric.upper()}: left out of the ranking (no finite value):"
@@ -163,6 +184,8 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
         if ranks.empty:
             continue
         avg[metric], won[metric] = ranks.mean(axis=0), wins(ranks)
+        table = per_dataset_rank_table(ranks, mm.failed, metric)
+        doc.table(table, write_table(table, tables_dir, f"ranks_{metric}"))
         fr = friedman(ranks)
         if not fr.ok:
             doc.note(fr.note)

@@ -18,7 +18,15 @@ from benchmark.atomic import atomic_write_text
 from benchmark.report.stats import MetricMatrix
 from benchmark.tables import fmt_mean_std
 
-__all__ = ["Table", "bold_best", "table1_tables", "matrix_table", "rank_table", "write_table"]
+__all__ = [
+    "Table",
+    "bold_best",
+    "table1_tables",
+    "matrix_table",
+    "rank_table",
+    "per_dataset_rank_table",
+    "write_table",
+]
 
 #: Table 1's columns as the paper shows them: four thresholded metrics per policy.
 TABLE1_METRICS = {
@@ -167,6 +175,25 @@ def rank_table(avg_rank: dict[str, pd.Series], wins: dict[str, pd.Series]) -> Ta
     k = len(metrics)
     mask = np.hstack([bold_best(values[:, :k], False), bold_best(values[:, k:], True)])
     return Table("Average rank and wins", headers, rows, [[False, *r] for r in mask.tolist()])
+
+
+def per_dataset_rank_table(ranks: pd.DataFrame, failed: pd.DataFrame, metric: str) -> Table:
+    """Each ranked detector's rank on each ranked data set (1 = best; best in bold)."""
+    rows, bold = [], []
+    for ds in ranks.index:
+        row = [str(ds)]
+        for det in ranks.columns:
+            text = f"{ranks.loc[ds, det]:g}"
+            row.append(text + " (failed)" if bool(failed.loc[ds, det]) else text)
+        rows.append(row)
+        values = ranks.loc[[ds]].to_numpy(dtype=float).T
+        bold.append([False, *bold_best(values, higher_is_better=False).ravel().tolist()])
+    return Table(
+        f"Rank per data set, {metric.upper()} (1 = best; a failed detector takes the worst rank)",
+        ["dataset", *map(str, ranks.columns)],
+        rows,
+        bold,
+    )
 
 
 def write_table(table: Table, folder: Path, stem: str) -> dict[str, Path]:
