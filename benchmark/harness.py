@@ -190,6 +190,8 @@ def _execute(
     n_jobs = max(
         1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
     )
+    if not config.isolate:  # in-process cells share warning filters and thread pools
+        n_jobs = 1
     threads = THREADS_PER_CELL
 
     def one(p: PlannedCell) -> tuple[PlannedCell, dict, str]:

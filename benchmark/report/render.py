@@ -113,6 +113,32 @@ def _run_section(doc: Document, run: RunData) -> None:
         )
     else:
         doc.para("No cell failed.")
+    _warning_section(doc, run)
+
+
+def _warning_section(doc: Document, run: RunData) -> None:
+    """Warnings the detectors emitted, per detector and message (captured in the cells)."""
+    doc.heading("Warnings", 3)
+    groups: dict[tuple[str, str], dict] = {}
+    for rec in run.records:
+        cell = rec.get("cell") or {}
+        for w in rec.get("warnings") or []:
+            key = (str(cell.get("label")), f"{w.get('category')}: {w.get('message')}")
+            g = groups.setdefault(key, {"cells": 0, "times": 0, "datasets": {}})
+            g["cells"] += 1
+            g["times"] += int(w.get("count") or 1)
+            g["datasets"][str(cell.get("dataset"))] = None
+    if not groups:
+        doc.para("No detector emitted a warning.")
+        return
+    rows = [
+        [det, msg[:160], str(g["cells"]), str(g["times"]), ", ".join(g["datasets"])[:120]]
+        for (det, msg), g in sorted(groups.items())
+    ]
+    headers = ["detector", "warning", "cells", "times", "data sets"]
+    doc.table(
+        Table("Warnings emitted by the detectors (kept in each cell's record)", headers, rows)
+    )
 
 
 def _cell_name(rec: dict) -> str:
