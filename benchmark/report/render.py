@@ -35,6 +35,7 @@ from benchmark.report.tables import (
     matrix_table,
     per_dataset_rank_table,
     rank_table,
+    runtime_table,
     table1_tables,
     write_table,
 )
@@ -232,6 +233,9 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
     if avg:
         table = rank_table(avg, won)
         doc.table(table, write_table(table, tables_dir, "ranks"))
+    doc.heading("Runtime", 2)
+    table = runtime_table(run.results, run.datasets, run.detectors)
+    doc.table(table, write_table(table, tables_dir, "runtime"))
 
 
 def _load_dataset(name: str):

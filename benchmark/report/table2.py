@@ -92,8 +92,8 @@ def table2_tables(run: RunData) -> list[Table] | str:
         found = sorted(frame["n_modes"].dropna().unique().tolist()) if not frame.empty else []
         return (
             f"Table 2 skipped: no ablation over m in this run folder (m found: {found or 'none'})."
-            " Run the ablation (benchmark/ablation.py) with its output in this folder or in"
-            " a run folder beneath it, then regenerate the report."
+            " Run `run_benchmark.py --ablation modes` (its output goes to <run>/ablation),"
+            " then regenerate the report."
         )
     tables = []
     for ds, sub in frame.groupby("dataset", sort=False):
