@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--label-column", default="y", help="label column of --data-file (default: y)"
     )
     what.add_argument(
+        "--sep",
+        default=None,
+        help="column separator of a --data-file CSV (default: ',', or ';' or a tab when the"
+        " header has those and no comma)",
+    )
+    what.add_argument(
         "--normal-label",
         default=None,
         help="value of the label column that means 'normal' (default: labels must be 0/1,"
@@ -167,7 +173,7 @@ def _print_list() -> None:
     ds_rows = []
     for name, spec in datasets().items():
         pct = f"{spec.anomaly_pct:.2f}" if spec.anomaly_pct is not None else "?"
-        source = textwrap.shorten(spec.source, 70, placeholder=" …")
+        source = textwrap.shorten(spec.source, 70, placeholder=" …", break_on_hyphens=False)
         ds_rows.append([name, spec.n, spec.d, spec.n_anomalies, pct, source])
     print("\nData sets")
     print(tabulate(ds_rows, headers=["name", "n", "d", "anomalies", "anomaly %", "source"]))
@@ -212,7 +218,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     extra = {}
     try:
         if args.data_file is not None:
-            ds = load_user_file(args.data_file, args.label_column, args.normal_label)
+            ds = load_user_file(args.data_file, args.label_column, args.normal_label, args.sep)
             extra[ds.name] = ds
             if ds.n_anomalies == 0:
                 print(

@@ -244,7 +244,13 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
     planned = plan(config)
     recovered = _report_damage(config, planned)
     pending = [p for p in planned if not p.done]
-    bar = tqdm(total=len(pending), desc="cells", unit="cell", disable=not progress, smoothing=0.05)
+    bar = tqdm(
+        total=len(pending),
+        desc="cells",
+        unit="cell",
+        disable=not (progress and pending),  # every cell reused: no empty "0cell" bar
+        smoothing=0.05,
+    )
     try:
         outcomes = _execute(config, pending, wait=False, bar=bar)
         locked = [p for p, _, outcome in outcomes if outcome == "locked"]
