@@ -23,6 +23,7 @@ from benchmark.atomic import clean_stale_temp
 from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
 from benchmark.data.dataset import Dataset
 from benchmark.folder import now, refresh_folder
+from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
 from benchmark.registry import get_dataset, get_detector
 from benchmark.results import collect_results
@@ -260,7 +261,7 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
     except BaseException as exc:
         bar.close()
         clean_stale_temp(output)  # what the killed children were writing
-        outcome = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        outcome = "terminated" if isinstance(exc, Terminated) else "interrupted"
         if isinstance(exc, KeyboardInterrupt):
             _refresh(config, started, start, len(planned), outcome, None)
         raise

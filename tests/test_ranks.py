@@ -110,3 +110,13 @@ def test_never_run_is_not_run_and_failed_is_failed(report):
     assert c_row.count("not run") == 2 and "failed" not in c_row
     assert labels["c"] == ["gmm", "ocnn-neighbor (not run)", "ocsvm (not run)"]
     assert labels["b"] == ["gmm", "ocnn-neighbor", "ocsvm (failed)"]
+
+
+def test_run_section_agrees_with_the_tables(report):
+    """Failed cells, counts and versions come from the cells, as the tables do."""
+    text, _ = report
+    assert re.search(r"\| cells +\| 14 finished \(12 ok, 2 failed\) +\|", text)
+    assert "No cell failed" not in text and "2 cell(s) failed" in text
+    assert "b/ocsvm/fold0" in text.split("### Failed cells")[1].split("###")[0]
+    versions = text.split("**Versions**")[1].split("\n\n")[1]
+    assert re.search(r"\| scikit-learn +\| \d+\.\d+", versions)
