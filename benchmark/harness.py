@@ -238,11 +238,11 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
     """
     start, started = time.perf_counter(), now()
     output = Path(config.output)
-    output.mkdir(parents=True, exist_ok=True)
     reset_abort()
     clean_stale_temp(output)
     clean_stale_temp(Path(config.splits_dir or DEFAULT_SPLITS_DIR), recursive=False)
-    planned = plan(config)
+    planned = plan(config)  # before creating the folder: bad data leaves no empty folder
+    output.mkdir(parents=True, exist_ok=True)
     recovered = _report_damage(config, planned)
     pending = [p for p in planned if not p.done]
     bar = tqdm(
