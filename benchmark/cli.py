@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.report is not None or args.update_reference:
         from benchmark.report.commands import report_command, update_reference_command
 
+        if args.dry_run:
+            return _dry_report(args.report)
         return report_command(args.report) if args.report else update_reference_command()
     error = check_numbers(args) or check_device(args.device)
     if error:
@@ -290,6 +292,29 @@ def _benchmark(args: argparse.Namespace) -> int:
         )
         return 143 if isinstance(exc, Terminated) else 130
     return 0 if summary.complete else 1
+
+
+def _dry_report(run_dir: Path | None) -> int:
+    """``--report``/``--update-reference`` with ``--dry-run``: say what would be done."""
+    if run_dir is None:
+        from benchmark.regression import REFERENCE, smoke_config
+
+        config = smoke_config(Path("smoke"))
+        n = len(config.datasets) * len(config.detectors) * config.folds
+        print(f"would rerun the smoke configuration ({n} cells) and rewrite {REFERENCE}")
+    else:
+        from benchmark.folder import folder_records
+
+        if not (run_dir / "run.json").is_file() and not (run_dir / "cells").is_dir():
+            return _fail(f"{run_dir}: not a run folder (no run.json and no cells/)")
+        records = folder_records(run_dir)
+        n_ok = sum(r.get("status") == "ok" for r in records)
+        print(
+            f"would rebuild results.csv, table1.*, run.json and the report of {run_dir} over"
+            f" its {len(records)} finished cells ({n_ok} ok, {len(records) - n_ok} failed)"
+        )
+    print("dry run: nothing computed, nothing written")
+    return 0
 
 
 def print_plan(plans: list[list]) -> int:

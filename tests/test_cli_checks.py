@@ -111,3 +111,26 @@ def test_dry_run_computes_and_writes_nothing_in_every_mode(cwd, capsys, monkeypa
     assert lines[-1] == f"{n_cells} cells: 0 done, {n_cells} to compute (dry run: nothing computed)"
     assert all(line.startswith("pending  ") and line.endswith("(missing)") for line in lines[:-1])
     assert _files(cwd) == ["a-file"]  # no run folder, no splits, no report
+
+
+def test_dry_run_of_report_and_update_reference_writes_nothing(tmp_path, capsys, monkeypatch):
+    import benchmark.regression
+    from benchmark.harness import RunConfig, run
+    from benchmark.regression import REFERENCE
+
+    out = tmp_path / "run"
+    config = RunConfig(
+        datasets=["vowels"], detectors=["gmm"], folds=2, output=out, isolate=False,
+        splits_dir=tmp_path / "splits",
+    )  # fmt: skip
+    run(config, progress=False)
+    (out / "results.csv").unlink()
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert main(["--report", str(out), "--dry-run"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert "over its 2 finished cells (2 ok, 0 failed)" in capsys.readouterr().out
+    monkeypatch.setattr(benchmark.regression, "update_reference", _no_compute)
+    stamp = REFERENCE.stat().st_mtime_ns
+    assert main(["--update-reference", "--dry-run"]) == 0
+    assert "would rerun the smoke configuration" in capsys.readouterr().out
+    assert REFERENCE.stat().st_mtime_ns == stamp
