@@ -30,6 +30,7 @@ __all__ = [
     "PAPER_MODES",
     "TABLE2_METRICS",
     "ModesVariant",
+    "modes_config",
     "modes_numeric",
     "modes_table",
     "modes_variants",
@@ -309,6 +310,40 @@ def write_table2(
     return text
 
 
+def modes_config(
+    datasets: Sequence[str],
+    output: Path | str,
+    *,
+    seed: int = 0,
+    preset: str = "quick",
+    folds: int = 5,
+    n_jobs: int = 1,
+    device: str = "cpu",
+    modes: Sequence[int] = PAPER_MODES,
+    latents: Sequence[str] = LATENTS,
+    splits_dir: Path | None = None,
+    extra_params: dict | None = None,
+):
+    """The harness run of the ablation (also what ``--dry-run`` plans)."""
+    from benchmark.harness import RunConfig
+
+    chosen = modes_variants(modes, latents)
+    variants = {v.label: (v.detector, v.params() | dict(extra_params or {})) for v in chosen}
+    return RunConfig(
+        datasets=list(datasets),
+        detectors=list(variants),
+        protocol="kfold-normal",
+        folds=folds,
+        seed=seed,
+        preset=preset,
+        output=Path(output),
+        n_jobs=n_jobs,
+        device=device,
+        variants=variants,
+        splits_dir=splits_dir,
+    )
+
+
 def run_modes_ablation(
     datasets: Sequence[str],
     output: Path | str,
@@ -330,24 +365,21 @@ def run_modes_ablation(
     Uses the ``kfold-normal`` protocol (the paper's). Returns the formatted table.
     ``extra_params`` (e.g. a smaller ``max_steps``) apply to every variant.
     """
-    from benchmark.harness import RunConfig, run
+    from benchmark.harness import run
 
-    chosen = modes_variants(modes, latents)
-    output = Path(output)
-    variants = {v.label: (v.detector, v.params() | dict(extra_params or {})) for v in chosen}
-    config = RunConfig(
-        datasets=list(datasets),
-        detectors=list(variants),
-        protocol="kfold-normal",
-        folds=folds,
+    config = modes_config(
+        datasets,
+        output,
         seed=seed,
         preset=preset,
-        output=output,
+        folds=folds,
         n_jobs=n_jobs,
         device=device,
-        variants=variants,
+        modes=modes,
+        latents=latents,
         splits_dir=splits_dir,
+        extra_params=extra_params,
     )
     summary = run(config, progress=progress)
-    write_table2(summary.results, output, preset=preset, folds=folds, command=command)
+    write_table2(summary.results, Path(output), preset=preset, folds=folds, command=command)
     return modes_table(summary.results, folds=folds)

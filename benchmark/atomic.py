@@ -25,6 +25,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_save_npz",
     "clean_stale_temp",
+    "current_umask",
     "pid_alive",
 ]
 
@@ -49,14 +50,43 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _umask_at_import() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it; set it straight back
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_IMPORT = _umask_at_import()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it (Linux), else as it was at import.
+
+    ``os.umask`` can only be read by setting it, which races with threads creating
+    files at that moment; ``/proc/self/status`` has it as a plain value.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _UMASK_AT_IMPORT
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over."""
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over.
+
+    The file gets the mode an ordinary ``open`` would give it (0666 less the umask), not
+    the 0600 of a temporary file, so colleagues can read a shared results folder.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
     )
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as fh:
             _write_all(fh, data)
             fh.flush()

@@ -14,6 +14,7 @@ import platform
 import re
 import time
 import traceback
+import warnings
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -121,11 +122,43 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
+#: Distinct warnings kept per cell (their repeats are counted, not stored).
+MAX_WARNINGS = 20
+
+
+def _summarise_warnings(caught: list[warnings.WarningMessage]) -> list[dict]:
+    """Distinct (category, message) pairs with how often each was emitted."""
+    out: dict[tuple[str, str], dict] = {}
+    for w in caught:
+        text = str(w.message).strip().splitlines()
+        key = (w.category.__name__, text[0] if text else "")
+        if key in out:
+            out[key]["count"] += 1
+        elif len(out) < MAX_WARNINGS:
+            where = f"{Path(w.filename).name}:{w.lineno}"
+            out[key] = {"category": key[0], "message": key[1], "where": where, "count": 1}
+    return list(out.values())
+
+
 def compute_cell(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, dict]:
     """Preprocess, fit, score and evaluate one cell; returns (record, score arrays).
 
     Exceptions and unusable scores become a ``failed`` record; nothing is raised.
+    Warnings the detector emits (e.g. scikit-learn's ``ConvergenceWarning``) go into the
+    record's ``warnings`` (and the report) instead of being printed over the progress
+    bar. (Warning capture is process-wide: cells run in-process must not run in threads.)
     """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        record, arrays = _compute(cell, inputs, detector_cls)
+    if caught:
+        record["warnings"] = _summarise_warnings(caught)
+    return record, arrays
+
+
+def _compute(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, dict]:
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "config_hash": cell.config_hash(),

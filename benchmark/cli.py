@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import textwrap
 from pathlib import Path
 
-from benchmark.atomic import atomic_write_text
+from benchmark.cli_checks import check_device, check_numbers, check_output_dir
 from benchmark.data.dataset import DataError
+from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
 from benchmark.protocols import PROTOCOLS
 from benchmark.registry import UnknownNameError, datasets, detectors, resolve_names
 from benchmark.studies import STUDIES
@@ -27,10 +29,11 @@ examples:
   python run_benchmark.py --study mmoc-design --n-jobs 2          # MMOC-GAN design switches
   python run_benchmark.py --report results/quick-kfold-normal-seed0     # rebuild the report
 
-Results go to --output (default results/<preset>-<protocol>-seed<seed>): one file per
-(data set, detector, fold) cell, results.csv (one row per cell and threshold policy) and
-Table 1 as table1.md/.csv/.tex. Rerunning the same command skips finished cells, so an
-interrupted run resumes where it stopped; --force recomputes everything.
+Results go to --output (default results/<preset>-<protocol>-seed<seed>), a store of
+cells: one file per (data set, detector, fold) cell, and results.csv, Table 1
+(table1.md/.csv/.tex), run.json and the report rebuilt over every finished cell the
+folder holds. Rerunning the same command skips finished cells, so an interrupted run
+(Ctrl-C, SIGTERM, a kill) resumes where it stopped; --force recomputes them.
 """
 
 
@@ -45,35 +48,71 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     what = p.add_argument_group("what to run")
-    what.add_argument("--datasets", default=None, help="'all' (every bundled data set) or a,b,c")
-    what.add_argument("--detectors", default="all", help="'all' or a comma-separated list")
+    what.add_argument(
+        "--datasets",
+        default=None,
+        help="'all' (every bundled data set) or a,b,c (default: all; only the --data-file"
+        " set when one is given)",
+    )
+    what.add_argument(
+        "--detectors", default="all", help="'all' or a comma-separated list (default: all)"
+    )
     what.add_argument("--data-file", type=Path, help="your own .csv, .parquet or .npz file")
-    what.add_argument("--label-column", default="y", help="label column of --data-file")
+    what.add_argument(
+        "--label-column", default="y", help="label column of --data-file (default: y)"
+    )
+    what.add_argument(
+        "--sep",
+        default=None,
+        help="column separator of a --data-file CSV (default: ',', or ';' or a tab when the"
+        " header has those and no comma)",
+    )
     what.add_argument(
         "--normal-label",
         default=None,
-        help="value of the label column that means 'normal' (else labels must be 0/1, 1=anomaly)",
+        help="value of the label column that means 'normal' (default: labels must be 0/1,"
+        " 1 = anomaly)",
     )
     how = p.add_argument_group("how")
     how.add_argument(
-        "--protocol", default="kfold-normal", choices=sorted(PROTOCOLS), help="split protocol"
+        "--protocol",
+        default="kfold-normal",
+        choices=sorted(PROTOCOLS),
+        help="split protocol (default: kfold-normal)",
     )
-    how.add_argument("--folds", type=int, default=5, help="folds (or repetitions) per data set")
     how.add_argument(
-        "--seed", type=int, default=0, help="run seed; every cell seed derives from it"
+        "--folds", type=int, default=5, help="folds (or repetitions) per data set (default: 5)"
     )
     how.add_argument(
-        "--preset", default="quick", choices=["quick", "paper"], help="training budgets"
+        "--seed", type=int, default=0, help="run seed; every cell seed derives from it (default: 0)"
     )
-    how.add_argument("--device", default="cpu", help="cpu, cuda or auto (neural detectors)")
-    how.add_argument("--n-jobs", type=int, default=1, help="cells run in parallel (-1: all cores)")
-    how.add_argument("--timeout", type=float, default=None, help="seconds before a cell is failed")
+    how.add_argument(
+        "--preset",
+        default="quick",
+        choices=["quick", "paper"],
+        help="training budgets (default: quick)",
+    )
+    how.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu, cuda, cuda:N or auto, for the neural detectors; checked before any cell"
+        " runs (default: cpu)",
+    )
+    how.add_argument(
+        "--n-jobs", type=int, default=1, help="cells run in parallel, -1: all cores (default: 1)"
+    )
+    how.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds before a cell is failed (default: no limit)",
+    )
     how.add_argument(
         "--memory-limit",
         type=float,
         default=None,
         metavar="MB",
-        help="address space a cell may add before it fails with MemoryError",
+        help="address space a cell may add before it fails with MemoryError (default: no limit)",
     )
     extra = p.add_argument_group("studies")
     extra.add_argument(
@@ -91,23 +130,36 @@ def build_parser() -> argparse.ArgumentParser:
         " with the DAGMM paper (results/reproductions/dagmm.md)",
     )
     extra.add_argument(
-        "--seeds", type=int, default=10, help="repetitions for --reproduce (default 10)"
+        "--seeds", type=int, default=10, help="repetitions for --reproduce (default: 10)"
     )
     extra.add_argument("--study", choices=sorted(STUDIES), help="; ".join(STUDIES.values()))
     out = p.add_argument_group("output")
-    out.add_argument("--output", type=Path, default=None, help="run folder")
     out.add_argument(
-        "--splits-dir", type=Path, default=None, help="where splits are saved (results/splits)"
+        "--output",
+        type=Path,
+        default=None,
+        help="run folder (default: results/<preset>-<protocol>-seed<seed>)",
+    )
+    out.add_argument(
+        "--splits-dir",
+        type=Path,
+        default=None,
+        help="where splits are saved (default: results/splits)",
     )
     out.add_argument("--force", action="store_true", help="recompute finished cells")
-    out.add_argument("--dry-run", action="store_true", help="list the cells and which are done")
+    out.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the cells (also of --ablation and --reproduce) and which are done",
+    )
     out.add_argument("--list", action="store_true", help="list detectors and data sets, then exit")
     out.add_argument("--quiet", action="store_true", help="no progress bar")
     out.add_argument(
         "--report",
         type=Path,
         metavar="RUN_DIR",
-        help="regenerate RUN_DIR/report.md and report.html from saved results, then exit",
+        help="rebuild results.csv, the tables, run.json and the report of RUN_DIR from its"
+        " saved cells, then exit",
     )
     out.add_argument(
         "--update-reference",
@@ -126,7 +178,8 @@ def _print_list() -> None:
     ds_rows = []
     for name, spec in datasets().items():
         pct = f"{spec.anomaly_pct:.2f}" if spec.anomaly_pct is not None else "?"
-        ds_rows.append([name, spec.n, spec.d, spec.n_anomalies, pct, spec.source[:70]])
+        source = textwrap.shorten(spec.source, 70, placeholder=" …", break_on_hyphens=False)
+        ds_rows.append([name, spec.n, spec.d, spec.n_anomalies, pct, source])
     print("\nData sets")
     print(tabulate(ds_rows, headers=["name", "n", "d", "anomalies", "anomaly %", "source"]))
 
@@ -137,8 +190,12 @@ def _fail(msg: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns 0 when every cell succeeded, 1 if some failed, 2 on bad input."""
+    """Entry point; returns 0 when every cell succeeded, 1 if some failed, 2 on bad input.
+
+    An interrupted run (Ctrl-C: 130, SIGTERM: 143) says how many cells are saved.
+    """
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in run.json
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.list:
         _print_list()
@@ -146,20 +203,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.report is not None or args.update_reference:
         from benchmark.report.commands import report_command, update_reference_command
 
+        if args.dry_run:
+            return _dry_report(args.report)
         return report_command(args.report) if args.report else update_reference_command()
-    if args.study:
-        return _design_study(args, sys.argv[1:] if argv is None else argv)
-    if args.ablation or args.reproduce:
-        return _study(args, argv)
+    error = check_numbers(args) or check_device(args.device)
+    if error:
+        return _fail(error)
+    with stop_on_sigterm():
+        if args.study:
+            return _design_study(args, sys.argv[1:] if argv is None else argv)
+        if args.ablation or args.reproduce:
+            from benchmark.cli_studies import study
+
+            return study(args, argv)
+        return _benchmark(args)
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    """The main run: every (data set, detector, fold) cell, then the folder's files."""
     from benchmark.data import load_user_file
     from benchmark.harness import RunConfig, plan, run
-    from benchmark.results import write_results
-    from benchmark.tables import write_table1
 
     extra = {}
     try:
         if args.data_file is not None:
-            ds = load_user_file(args.data_file, args.label_column, args.normal_label)
+            ds = load_user_file(args.data_file, args.label_column, args.normal_label, args.sep)
             extra[ds.name] = ds
             if ds.n_anomalies == 0:
                 print(
@@ -176,13 +244,12 @@ def main(argv: list[str] | None = None) -> int:
         dets = resolve_names("detector", args.detectors, det_names, list(detectors()))
     except (DataError, UnknownNameError) as exc:
         return _fail(str(exc))
-    if args.folds < 1:
-        return _fail(f"--folds must be a positive integer, got {args.folds}")
-    if args.timeout is not None and args.timeout <= 0:
-        return _fail(f"--timeout must be positive, got {args.timeout}")
-    if args.memory_limit is not None and args.memory_limit <= 0:
-        return _fail(f"--memory-limit must be positive, got {args.memory_limit}")
     output = args.output or Path("results") / f"{args.preset}-{args.protocol}-seed{args.seed}"
+    error = check_output_dir(output) or (
+        check_output_dir(args.splits_dir, "--splits-dir") if args.splits_dir else None
+    )
+    if error:
+        return _fail(error)
     config = RunConfig(
         datasets=names,
         detectors=dets,
@@ -198,97 +265,76 @@ def main(argv: list[str] | None = None) -> int:
         extra_datasets=extra,
         splits_dir=args.splits_dir,
         memory_limit=int(args.memory_limit * 2**20) if args.memory_limit else None,
+        argv=args.argv,
     )
     try:
         if args.dry_run:
-            planned = plan(config)
-            for p in planned:
-                print(f"{'done   ' if p.done else 'pending'}  {p.cell.name}  ({p.reason})")
-            n_done = sum(p.done for p in planned)
-            print(f"{len(planned)} cells: {n_done} done, {len(planned) - n_done} to compute")
-            return 0
+            return print_plan([plan(config, dry=True)])
         summary = run(config, progress=not args.quiet)
     except (DataError, ValueError) as exc:
         return _fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         planned = plan(config)
         n_done = sum(p.done for p in planned)
-        print(
-            f"\ninterrupted: {n_done} of {len(planned)} cells are finished and saved in {output};"
-            " rerun the same command to resume",
-            file=sys.stderr,
-        )
-        return 130
-    try:
-        paths = write_results(summary.results, output) + write_table1(summary.results, output)
-    except OSError as exc:  # e.g. a full disk: the saved cells stay valid, the tables are not
-        print(f"error: could not write the results and tables in {output}: {exc}", file=sys.stderr)
-        return 1
+        print(interrupted_line(exc, n_done, len(planned), output), file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     print(
         f"{summary.n_cells} cells: {summary.n_ok} ok, {summary.n_failed} failed,"
         f" {summary.n_skipped} reused from earlier runs; {summary.seconds:.0f} s"
     )
     for f in summary.failed[:20]:
         print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
-    for path in paths:
+    for path in summary.written:
         print(f"wrote {path}")
+    if summary.write_error:
+        print(f"error: {summary.write_error}", file=sys.stderr)
+        return 1
     from benchmark.report.commands import report_command
 
     try:
-        report_command(output)
-    except KeyboardInterrupt:
+        report_command(output, refresh=False)
+    except KeyboardInterrupt as exc:
         print(
             f"\ninterrupted while writing the report; rerun with --report {output}", file=sys.stderr
         )
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     return 0 if summary.complete else 1
 
 
-def _study(args: argparse.Namespace, argv: list[str] | None = None) -> int:
-    """``--ablation modes`` (Table 2) or ``--reproduce dagmm`` (the published-number check)."""
-    if args.reproduce:
-        from benchmark.reproduce import reproduce_dagmm
+def _dry_report(run_dir: Path | None) -> int:
+    """``--report``/``--update-reference`` with ``--dry-run``: say what would be done."""
+    if run_dir is None:
+        from benchmark.regression import REFERENCE, smoke_config
 
-        if args.seeds < 1:
-            return _fail(f"--seeds must be a positive integer, got {args.seeds}")
-        path = args.output or Path("results") / "reproductions" / "dagmm.md"
-        reproduce_dagmm(path, seeds=range(args.seeds), n_jobs=args.n_jobs, progress=not args.quiet)
-        print(f"wrote {path}")
-        return 0
-    from benchmark.ablation import ABLATION_DATASETS, run_modes_ablation
+        config = smoke_config(Path("smoke"))
+        n = len(config.datasets) * len(config.detectors) * config.folds
+        print(f"would rerun the smoke configuration ({n} cells) and rewrite {REFERENCE}")
+    else:
+        from benchmark.folder import folder_records
 
-    all_ds = list(datasets())
-    default = ",".join(ABLATION_DATASETS)
-    try:
-        names = resolve_names("data set", args.datasets or default, all_ds, all_ds)
-    except UnknownNameError as exc:
-        return _fail(str(exc))
-    parent = Path("results") / f"{args.preset}-kfold-normal-seed{args.seed}"
-    output = args.output or parent / "ablation"
-    table = run_modes_ablation(
-        names,
-        output,
-        seed=args.seed,
-        preset=args.preset,
-        folds=args.folds,
-        n_jobs=args.n_jobs,
-        device=args.device,
-        progress=not args.quiet,
-        command=" ".join(
-            ["python run_benchmark.py", *(argv if argv is not None else sys.argv[1:])]
-        ),
-    )
-    print(table.to_string())
-    print(f"wrote {output / 'table2.md'}")
-    if args.output is None:
-        study = Path("results") / "studies" / "mmoc-gan-table2.md"
-        study.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(study, (output / "table2.md").read_text())
-        print(f"wrote {study}")
-    if args.output is None and (parent / "run.json").exists():
-        from benchmark.report.commands import report_command
+        if not (run_dir / "run.json").is_file() and not (run_dir / "cells").is_dir():
+            return _fail(f"{run_dir}: not a run folder (no run.json and no cells/)")
+        records = folder_records(run_dir)
+        n_ok = sum(r.get("status") == "ok" for r in records)
+        print(
+            f"would rebuild results.csv, table1.*, run.json and the report of {run_dir} over"
+            f" its {len(records)} finished cells ({n_ok} ok, {len(records) - n_ok} failed)"
+        )
+    print("dry run: nothing computed, nothing written")
+    return 0
 
-        report_command(parent)
+
+def print_plan(plans: list[list]) -> int:
+    """``--dry-run``: one line per cell (done, or pending and why), then the counts."""
+    n = n_done = 0
+    for planned in plans:
+        for p in planned:
+            status = "done   " if p.done else "pending"
+            why = "" if p.done else f"  ({p.reason})"
+            print(f"{status}  {p.cell.name}{why}")
+            n += 1
+            n_done += p.done
+    print(f"{n} cells: {n_done} done, {n - n_done} to compute (dry run: nothing computed)")
     return 0
 
 
@@ -322,12 +368,7 @@ def _design_study(args: argparse.Namespace, argv: list[str]) -> int:
         splits_dir=args.splits_dir,
     )
     if args.dry_run:
-        planned = plan(design_config(names, default_run_dir(output), **common))
-        for p in planned:
-            print(f"{'done   ' if p.done else 'pending'}  {p.cell.name}  ({p.reason})")
-        n_done = sum(p.done for p in planned)
-        print(f"{len(planned)} cells: {n_done} done, {len(planned) - n_done} to compute")
-        return 0
+        return print_plan([plan(design_config(names, default_run_dir(output), **common), dry=True)])
     command = f"python run_benchmark.py {shlex.join(argv)}"
     study = run_design_study(names, output, progress=not args.quiet, command=command, **common)
     print(f"wrote {output} and {study.figure}")

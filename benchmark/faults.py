@@ -171,16 +171,25 @@ def crash_trial(work: Path, ref: Reference, kills: int = 5, seed: int = 0) -> Ou
 
 
 def sigint_trial(
-    work: Path, ref: Reference, whole_group: bool, min_done: int = 2, resume: bool = True
+    work: Path,
+    ref: Reference,
+    whole_group: bool,
+    min_done: int = 2,
+    resume: bool = True,
+    sig: int = signal.SIGINT,
 ) -> Outcome:
     """Ctrl-C a run (the terminal's way, or a signal to the main process only); resume it.
 
-    The run must exit with 130 saying how many cells are saved and how to resume, leave
-    no process and no temporary file behind, and the resumed run must equal ``ref``.
+    The run must exit with 130 (143 for SIGTERM, which is handled the same way) saying
+    how many cells are saved and how to resume, leave no process, no held lock and no
+    temporary file behind, and a folder whose results.csv and run.json describe exactly
+    the finished cells; the resumed run must equal ``ref``.
     """
-    name = "SIGINT to process group" if whole_group else "SIGINT to main process"
+    signame = signal.Signals(sig).name
+    name = f"{signame} to process group" if whole_group else f"{signame} to main process"
     o = Outcome(name, trials=1)
-    out = Path(work) / ("sigint-group" if whole_group else "sigint-main") / "run"
+    where = "group" if whole_group else "main"
+    out = Path(work) / f"{signame.lower()}-{where}" / "run"
     out.parent.mkdir(parents=True, exist_ok=True)
     log, events = out.parent / "log.txt", out.parent / "events.log"
     proc = start_run(cli_command(out), log, events)
@@ -189,17 +198,19 @@ def sigint_trial(
         time.sleep(0.05)
     signal_to = proc.pid
     if whole_group:
-        os.killpg(signal_to, signal.SIGINT)
+        os.killpg(signal_to, sig)
     else:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
     rc = wait_run(proc, 60)
     time.sleep(0.5)
     if group_alive(proc.pid):
-        o.problems.append("processes of the run are still alive after Ctrl-C")
+        o.problems.append(f"processes of the run are still alive after {signame}")
         kill_group(proc)
     text = log.read_text(errors="replace")
-    m = re.search(r"interrupted: (\d+) of (\d+) cells are finished", text)
-    if rc != 130 or m is None or "rerun the same command to resume" not in text:
+    m = re.search(r"(?:interrupted|terminated \(SIGTERM\)): (\d+) of (\d+) cells are", text)
+    expected = 143 if sig == signal.SIGTERM else 130
+    o.problems += _folder_problems(out)
+    if rc != expected or m is None or "rerun the same command to resume" not in text:
         o.problems.append(f"exit {rc}, message: {text.strip()[-300:]!r}")
     elif int(m.group(1)) != len(finished_cells(out)):
         o.problems.append(f"said {m.group(1)} cells done, {len(finished_cells(out))} are")
@@ -213,6 +224,34 @@ def sigint_trial(
         o.problems.append("resumed run failed")
     _check_final(o, ref, out, events)
     return o
+
+
+def _folder_problems(out: Path) -> list[str]:
+    """What is inconsistent in a stopped run's folder: held locks, derived files that do
+    not describe exactly its finished cells."""
+    from benchmark.locking import CellLock
+
+    problems = []
+    for path in out.glob("cells/*/*/fold*.lock"):
+        lock = CellLock(path)
+        if not lock.acquire(wait=False):
+            problems.append(f"{path}: still locked after the run ended")
+        lock.release()
+    cells = {c for c in finished_cells(out)}
+    try:
+        manifest = json.loads((out / "run.json").read_text())
+        listed = {c["cell"] for c in manifest["cell_list"] if c["status"] == "ok"}
+        outcome = manifest["invocations"][-1]["outcome"]
+        rows = (out / "results.csv").read_text().splitlines()[1:]
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        return [*problems, f"run.json or results.csv missing or incomplete: {exc!r}"]
+    if listed != cells:
+        problems.append(f"run.json lists {len(listed)} ok cells, the folder has {len(cells)}")
+    if outcome not in ("interrupted", "terminated"):
+        problems.append(f"run.json records the stopped run as {outcome!r}")
+    if len(rows) != 5 * len(cells):
+        problems.append(f"results.csv has {len(rows)} rows for {len(cells)} cells")
+    return problems
 
 
 def concurrency_trial(work: Path, ref: Reference, runs: int = 2) -> Outcome:

@@ -8,7 +8,6 @@ file atomically; a rerun skips finished cells, a failed cell is never cached as 
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import os
 import time
@@ -21,8 +20,10 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from benchmark.atomic import clean_stale_temp
-from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell, versions
+from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
 from benchmark.data.dataset import Dataset
+from benchmark.folder import now, refresh_folder
+from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
 from benchmark.registry import get_dataset, get_detector
 from benchmark.results import collect_results
@@ -56,6 +57,7 @@ class RunConfig:
     extra_datasets: dict[str, Dataset] = field(default_factory=dict)
     isolate: bool = True
     memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
+    argv: list[str] = field(default_factory=list)  # the command line, recorded in run.json
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -90,6 +92,8 @@ class RunSummary:
     seconds: float
     output: Path
     recovered: list[dict] = field(default_factory=list)  # damaged files found and recomputed
+    written: list[Path] = field(default_factory=list)  # the folder's files rebuilt at the end
+    write_error: str | None = None  # why they could not be rebuilt (the cells stay valid)
 
     @property
     def complete(self) -> bool:
@@ -120,14 +124,19 @@ def _preprocessing(cls: type, params: dict[str, Any]) -> str:
     return choose(params) if choose else getattr(cls, "preprocessing", "standard")
 
 
-def plan(config: RunConfig) -> list[PlannedCell]:
-    """Every cell of the run with its inputs, the splits loaded or created once."""
+def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
+    """Every cell of the run with its inputs, the splits loaded or created once.
+
+    With ``dry`` (``--dry-run``) nothing is written: new splits are not saved.
+    """
     splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
     detectors = [(label, *_detector(label, config)) for label in config.detectors]
     planned: list[PlannedCell] = []
     for ds_name in config.datasets:
         ds = _load_dataset(ds_name, config)
-        splits = get_splits(ds, config.protocol, config.folds, config.seed, splits_dir)
+        splits = get_splits(
+            ds, config.protocol, config.folds, config.seed, splits_dir, save=not dry
+        )
         hashes = splits.hashes
         for fold in range(config.folds):
             train, test = splits.train[fold], splits.test[fold]
@@ -170,18 +179,6 @@ def plan(config: RunConfig) -> list[PlannedCell]:
 THREADS_PER_CELL = 1
 
 
-def _write_manifest(config: RunConfig, planned: list[PlannedCell], summary: dict) -> None:
-    manifest = {
-        "config": config.to_dict(),
-        "versions": versions(),
-        "splits": {f"{p.cell.dataset}/fold{p.cell.fold}": p.cell.split_hash for p in planned},
-        **summary,
-    }
-    from benchmark.atomic import atomic_write_json
-
-    atomic_write_json(Path(config.output) / "run.json", manifest)
-
-
 def _report_damage(config: RunConfig, planned: list[PlannedCell]) -> list[dict]:
     """Log every unusable result file the plan found; those cells are recomputed."""
     damaged = []
@@ -200,6 +197,8 @@ def _execute(
     n_jobs = max(
         1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
     )
+    if not config.isolate:  # in-process cells share warning filters and thread pools
+        n_jobs = 1
     threads = THREADS_PER_CELL
 
     def one(p: PlannedCell) -> tuple[PlannedCell, dict, str]:
@@ -243,24 +242,34 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
     usually saved them, and they are reused (each cell's lock guarantees it is computed
     by one process at a time). Damaged result files are reported and recomputed.
     """
-    start = time.perf_counter()
+    start, started = time.perf_counter(), now()
     output = Path(config.output)
-    output.mkdir(parents=True, exist_ok=True)
     reset_abort()
     clean_stale_temp(output)
     clean_stale_temp(Path(config.splits_dir or DEFAULT_SPLITS_DIR), recursive=False)
-    planned = plan(config)
+    planned = plan(config)  # before creating the folder: bad data leaves no empty folder
+    output.mkdir(parents=True, exist_ok=True)
     recovered = _report_damage(config, planned)
     pending = [p for p in planned if not p.done]
-    bar = tqdm(total=len(pending), desc="cells", unit="cell", disable=not progress, smoothing=0.05)
+    bar = tqdm(
+        total=len(pending),
+        desc="cells",
+        unit="cell",
+        disable=not (progress and pending),  # every cell reused: no empty "0cell" bar
+        smoothing=0.05,
+    )
     try:
         outcomes = _execute(config, pending, wait=False, bar=bar)
         locked = [p for p, _, outcome in outcomes if outcome == "locked"]
         outcomes = [o for o in outcomes if o[2] != "locked"]
         if locked:
             outcomes += _execute(config, locked, wait=True, bar=bar)
-    except BaseException:
+    except BaseException as exc:
+        bar.close()
         clean_stale_temp(output)  # what the killed children were writing
+        outcome = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        if isinstance(exc, KeyboardInterrupt):
+            _refresh(config, started, start, len(planned), outcome, None)
         raise
     finally:
         bar.close()
@@ -289,31 +298,40 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
         output=output,
         recovered=recovered,
     )
-    try:
-        _write_manifest(
-            config,
-            planned,
-            {
-                "cells": summary.n_cells,
-                "ok": summary.n_ok,
-                "failed_cells": failed,
-                "computed": summary.n_computed,
-                "skipped": summary.n_skipped,
-                "recomputed_damaged": recovered,
-                "seconds": seconds,
-            },
-        )
-    except OSError as exc:
-        log.error("could not write %s: %s", output / "run.json", exc)
+    outcome = "complete" if summary.complete else "some cells failed"
+    summary.written, summary.write_error = _refresh(
+        config, started, start, len(planned), outcome, summary
+    )
     return summary
 
 
-def load_records(output: Path) -> list[dict]:
-    """Every readable cell record under ``output/cells`` (for reports and tables)."""
-    out = []
-    for path in sorted(Path(output).glob("cells/*/*/fold*.json")):
-        try:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            log.warning("skipping unreadable result file %s", path)
-    return out
+def _refresh(
+    config: RunConfig,
+    started: str,
+    t0: float,
+    n_cells: int,
+    outcome: str,
+    summary: RunSummary | None,
+) -> tuple[list[Path], str | None]:
+    """Rebuild the folder's files over all its cells, recording this invocation."""
+    invocation = {
+        "started": started,
+        "finished": now(),
+        "outcome": outcome,
+        "argv": list(config.argv),
+        "config": config.to_dict(),
+        "cells": n_cells,
+        "seconds": time.perf_counter() - t0,
+    }
+    if summary is not None:
+        invocation |= {
+            "computed": summary.n_computed,
+            "reused": summary.n_skipped,
+            "failed": summary.n_failed,
+            "recomputed_damaged": summary.recovered,
+        }
+    try:
+        return refresh_folder(config.output, invocation), None
+    except OSError as exc:  # e.g. a full disk: the saved cells stay valid, the files do not
+        log.error("could not rebuild the files of %s: %s", config.output, exc)
+        return [], f"could not write the results and tables in {config.output}: {exc}"

@@ -108,7 +108,7 @@ def _event(path: str | None, kind: str, cell: Cell, extra: str = "") -> None:
     if not path:
         return
     line = f"{time.time():.6f} {os.getpid()} {kind} {cell.name} {extra}".rstrip() + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, line.encode())
     finally:

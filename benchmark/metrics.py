@@ -28,8 +28,12 @@ def _ratio(num: float, den: float) -> float:
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
-    """F1 = 2TP / (2TP + FP + FN); NaN when the class is neither present nor predicted."""
-    return _ratio(2 * tp, 2 * tp + fp + fn)
+    """F1 = 2TP / (2TP + FP + FN); NaN when the class is absent from the labels.
+
+    Without a single true member of the class (a file without anomalies) F1 would be 0
+    whatever the detector did; it is undefined, like that class's recall.
+    """
+    return _ratio(2 * tp, 2 * tp + fp + fn) if tp + fn > 0 else float("nan")
 
 
 def ranking_metrics(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:

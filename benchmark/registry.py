@@ -192,9 +192,13 @@ def resolve_names(kind: str, text: str, known: list[str], all_names: list[str]) 
     """Turn ``"all"`` or ``"a,b"`` into a checked list of names."""
     if text.strip() == "all":
         return list(all_names)
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    if not names:
+    names = [t.strip() for t in text.split(",")]
+    if not any(names):
         raise UnknownNameError(f"no {kind} named in {text!r}")
+    if not all(names):
+        raise UnknownNameError(
+            f"empty {kind} name in {text!r} (a doubled, leading or trailing comma?)"
+        )
     for name in names:
         if name not in known:
             raise _unknown(kind, name, all_names)

@@ -22,7 +22,7 @@ import pandas as pd
 from benchmark.cells import versions
 from benchmark.harness import RunConfig, run
 
-__all__ = ["DAGMM_PAPER", "reproduce_dagmm"]
+__all__ = ["DAGMM_PAPER", "WORK_DIR", "reproduce_configs", "reproduce_dagmm"]
 
 #: Zong et al. 2018, Table 2 (submission version; reference_impls §9): P, R, F1.
 DAGMM_PAPER: dict[tuple[str, str], tuple[float, float, float]] = {
@@ -65,6 +65,39 @@ def _table(frame: pd.DataFrame, datasets: Sequence[str], detectors: Sequence[str
     return lines
 
 
+#: Where the reproduction's cells are cached (one run folder per seed beneath it).
+WORK_DIR = Path("results") / "reproduce-dagmm"
+
+
+def reproduce_configs(
+    seeds: Iterable[int],
+    datasets: Sequence[str] = ("thyroid", "arrhythmia"),
+    detectors: Sequence[str] = ("dagmm", "ocsvm"),
+    preset: str = "paper",
+    detector_params: dict[str, dict[str, Any]] | None = None,
+    work_dir: str | Path | None = None,
+) -> list[RunConfig]:
+    """One harness run per seed (what :func:`reproduce_dagmm` runs and ``--dry-run`` plans)."""
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("reproduce_dagmm needs at least one seed")
+    work = Path(work_dir) if work_dir else WORK_DIR
+    return [
+        RunConfig(
+            datasets=list(datasets),
+            detectors=list(detectors),
+            protocol="dagmm",
+            folds=1,
+            seed=seed,
+            preset=preset,
+            output=work / f"seed{seed}",
+            device="cpu",
+            detector_params=dict(detector_params or {}),
+        )
+        for seed in seeds
+    ]
+
+
 def reproduce_dagmm(
     output_path: str | Path = Path("results") / "reproductions" / "dagmm.md",
     seeds: Iterable[int] = range(10),
@@ -90,24 +123,11 @@ def reproduce_dagmm(
     are added to the list of differences from the paper's setting.
     """
     seeds = [int(s) for s in seeds]
-    if not seeds:
-        raise ValueError("reproduce_dagmm needs at least one seed")
     output_path = Path(output_path)
-    work = Path(work_dir) if work_dir else Path("results") / "reproduce-dagmm"
+    configs = reproduce_configs(seeds, datasets, detectors, preset, detector_params, work_dir)
     frames, failures = [], []
-    for seed in seeds:
-        config = RunConfig(
-            datasets=list(datasets),
-            detectors=list(detectors),
-            protocol="dagmm",
-            folds=1,
-            seed=seed,
-            preset=preset,
-            output=work / f"seed{seed}",
-            n_jobs=n_jobs,
-            device="cpu",
-            detector_params=dict(detector_params or {}),
-        )
+    for seed, config in zip(seeds, configs):
+        config.n_jobs = n_jobs
         summary = run(config, progress=progress)
         res = summary.results
         frames.append(res[res.policy == "top-rho"].assign(seed=seed))

@@ -43,6 +43,10 @@ def collect_results(records: list[dict]) -> pd.DataFrame:
             "n_test": rec.get("n_test"),
             "n_test_anomalies": rec.get("n_test_anomalies"),
             "device": rec.get("device"),
+            "warnings": "; ".join(
+                f"{w.get('category')}: {w.get('message')} (x{w.get('count')})"
+                for w in rec.get("warnings") or []
+            ),
             "versions": json.dumps(rec.get("versions") or {}, sort_keys=True),
         }
         ranking = rec.get("ranking") or {}

@@ -83,8 +83,10 @@ def _load(path: Path, ds: Dataset, protocol: str, folds: int, seed: int) -> Spli
     return SplitSet(ds.name, protocol, folds, seed, meta["data_hash"], train, test, path)
 
 
-def get_splits(ds: Dataset, protocol: str, folds: int, seed: int, root: Path) -> SplitSet:
-    """Load the saved splits for this configuration, or compute and save them."""
+def get_splits(
+    ds: Dataset, protocol: str, folds: int, seed: int, root: Path, save: bool = True
+) -> SplitSet:
+    """Load the saved splits for this configuration, or compute (and with ``save``) save them."""
     path = _path(root, ds, protocol, folds, seed)
     if path.exists():
         loaded = _load(path, ds, protocol, folds, seed)
@@ -105,7 +107,8 @@ def get_splits(ds: Dataset, protocol: str, folds: int, seed: int, root: Path) ->
     arrays = {f"train_{k}": a for k, a in enumerate(train)}
     arrays |= {f"test_{k}": a for k, a in enumerate(test)}
     try:
-        atomic_save_npz(path, meta=np.array(json.dumps(meta)), **arrays)
+        if save:
+            atomic_save_npz(path, meta=np.array(json.dumps(meta)), **arrays)
     except OSError as exc:  # e.g. a full disk: the splits are deterministic, use them unsaved
         log.warning("could not save split file %s (%s); using the splits unsaved", path, exc)
     return SplitSet(ds.name, protocol, folds, seed, data_hash, train, test, path)

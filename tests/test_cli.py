@@ -61,7 +61,7 @@ def test_user_file_errors_are_one_line(tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip()
     assert str(path) in err and "fewer than the 5" in err and len(err.splitlines()) == 1
-    assert not (tmp_path / "o" / "results.csv").exists()
+    assert not (tmp_path / "o").exists()  # no empty output folder left behind
 
 
 def test_user_file_without_anomalies_runs_and_warns(tmp_path, capsys):

@@ -7,6 +7,8 @@ have been computed again. ``make test-slow`` runs the long kill loop (25 kills).
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from benchmark.faults import crash_trial, shared_reference, sigint_trial
@@ -32,6 +34,13 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path, reference):
     """SIGINT to the process group, as a terminal's Ctrl-C sends it: exit 130, the count
     of saved cells and the resume hint, no process and no temporary file left."""
     _assert_clean(sigint_trial(tmp_path, reference, whole_group=True, resume=False))
+
+
+def test_sigterm_to_main_process_is_handled_like_ctrl_c(tmp_path, reference):
+    """What Slurm, Kubernetes and `timeout` send: exit 143 with the same line as Ctrl-C, the
+    cells' children ended, no lock held, results.csv and run.json over the saved cells."""
+    outcome = sigint_trial(tmp_path, reference, whole_group=False, resume=False, sig=signal.SIGTERM)
+    _assert_clean(outcome)
 
 
 @pytest.mark.slow

@@ -31,6 +31,9 @@ def test_empty_denominators_are_nan_not_zero():
     assert m["pass_acc"] == 1.0
     assert math.isnan(m["non_pass_acc"]) and math.isnan(m["recall"])
     assert math.isnan(m["f1_anomaly"])
+    flagged = thresholded_metrics(np.zeros(5, int), np.array([1, 0, 0, 0, 0]))
+    assert math.isnan(flagged["f1_anomaly"]) and flagged["precision"] == 0.0  # no anomaly
+    assert flagged["f1_normal"] == pytest.approx(2 * 4 / (2 * 4 + 1))
     r = ranking_metrics(np.zeros(5, int), np.arange(5.0))
     assert math.isnan(r["auroc"]) and math.isnan(r["auprc"])
 

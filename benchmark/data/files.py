@@ -16,10 +16,25 @@ __all__ = ["load_user_file"]
 SUFFIXES = (".csv", ".parquet", ".npz")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _detect_sep(path: Path) -> str:
+    """',' unless the header line has no comma but semicolons (or tabs): then that."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError):
+        return ","
+    if "," not in first:
+        for sep in (";", "\t"):
+            if sep in first:
+                return sep
+    return ","
+
+
+def _read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
+    sep = sep or _detect_sep(path)
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            header = next(csv.reader(fh), None)
+            header = next(csv.reader(fh, delimiter=sep), None)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
@@ -30,7 +45,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if dupes:
         raise DataError(f"{path}: duplicated column name(s) {dupes}")
     try:
-        return pd.read_csv(path, encoding="utf-8")
+        return pd.read_csv(path, encoding="utf-8", sep=sep)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as exc:
@@ -81,10 +96,18 @@ def _labels(path: Path, raw: pd.Series, normal_label: str | None) -> np.ndarray:
 
 
 def load_user_file(
-    path: str | Path, label_column: str = "y", normal_label: str | None = None
+    path: str | Path,
+    label_column: str = "y",
+    normal_label: str | None = None,
+    sep: str | None = None,
 ) -> Dataset:
-    """Load a user's file; labels are 0/1 (1 = anomaly) or mapped with ``normal_label``."""
+    """Load a user's file; labels are 0/1 (1 = anomaly) or mapped with ``normal_label``.
+
+    A CSV's separator is ``sep``, or detected: ',' unless the header has only ';' or tabs.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; --data-file takes a .csv, .parquet or .npz file")
     if path.suffix.lower() not in SUFFIXES:
         raise DataError(f"{path}: unsupported file type; use one of {', '.join(SUFFIXES)}")
     if not path.is_file():
@@ -97,14 +120,15 @@ def load_user_file(
                 raise DataError(f"{path}: --normal-label for .npz must be 0 or 1")
             ds = Dataset(name=ds.name, X=ds.X, y=y_raw, source=ds.source)
         return ds
-    frame = _read_csv(path) if path.suffix.lower() == ".csv" else _read_parquet(path)
+    frame = _read_csv(path, sep) if path.suffix.lower() == ".csv" else _read_parquet(path)
     if frame.shape[0] == 0:
         raise DataError(f"{path}: no data rows")
     if label_column not in frame.columns:
         cols = [str(c) for c in frame.columns[:8]]
-        raise DataError(
-            f"{path}: no label column {label_column!r} (columns: {cols}); use --label-column"
-        )
+        hint = "; use --label-column"
+        if len(frame.columns) == 1 and any(c in cols[0] for c in ";\t|,"):
+            hint = "; the columns did not split: give the separator with --sep"
+        raise DataError(f"{path}: no label column {label_column!r} (columns: {cols}){hint}")
     y = _labels(path, frame[label_column], normal_label)
     features = frame.drop(columns=[label_column])
     if features.shape[1] == 0:

@@ -9,17 +9,26 @@ from pathlib import Path
 __all__ = ["report_command", "update_reference_command"]
 
 
-def report_command(run_dir: Path) -> int:
+def report_command(run_dir: Path, refresh: bool = True) -> int:
     """Write the report of ``run_dir`` and print its paths; 0 on success, 2 if impossible.
 
-    A report that cannot be written never hides the run's own outcome: the error is one
-    line on stderr and the results stay where they are.
+    With ``refresh`` (``--report``) results.csv, Table 1 and run.json are rebuilt first,
+    over every finished cell of the folder. A report that cannot be written never hides
+    the run's own outcome: the error is one line on stderr and the results stay.
     """
+    from benchmark.folder import refresh_folder
     from benchmark.report import write_report
 
     t0 = time.perf_counter()
+    run_dir = Path(run_dir)
+    if not (run_dir / "run.json").is_file() and not (run_dir / "cells").is_dir():
+        print(f"error: {run_dir}: not a run folder (no run.json and no cells/)", file=sys.stderr)
+        return 2
     try:
-        md = write_report(Path(run_dir))
+        if refresh:
+            for path in refresh_folder(run_dir):
+                print(f"wrote {path}")
+        md = write_report(run_dir)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

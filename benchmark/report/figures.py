@@ -26,6 +26,7 @@ __all__ = [
     "auroc_boxplots",
     "loss_curves",
     "cd_diagram",
+    "distinct_colours",
     "NORMAL_COLOUR",
     "ANOMALY_COLOUR",
 ]
@@ -53,6 +54,15 @@ def _grid(n: int, width: float = 4.0, height: float = 3.2, max_cols: int = 4):
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     return fig, axes.ravel()
+
+
+def _title_and_layout(fig: plt.Figure, title: str) -> None:
+    """A figure title above the panels: the layout keeps 0.45 inch free for it.
+
+    ``tight_layout`` ignores a suptitle, which then overlapped the first row's titles.
+    """
+    fig.suptitle(title, y=1 - 0.08 / fig.get_figheight())
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
 
 
 def pca_figure(X: np.ndarray, y: np.ndarray, name: str, folder: Path) -> Path:
@@ -94,12 +104,26 @@ def reconstruction_histograms(
             if v.size:
                 w = np.full(v.size, 100.0 / v.size)
                 ax.hist(v, bins=bins, weights=w, alpha=0.6, color=colour, label=label)
+        below, above = int((s < bins[0]).sum()), int((s > bins[-1]).sum())
+        if below or above:  # say so: the edge bars hold values beyond the axis
+            ax.text(
+                0.98,
+                0.6,
+                f"axis clipped at the 0.5 / 99.5 % quantiles:\n{below} row(s) below in the"
+                f" first bar,\n{above} above in the last",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=7,
+                color="dimgray",
+            )
         ax.set_title(ds)
         ax.set_xlabel(f"{detector} reconstruction loss")
         ax.set_ylabel("% of the class")
         ax.legend(fontsize=8)
-    fig.suptitle(f"Figure 2: reconstruction loss of {detector}, normal vs anomalous test rows")
-    fig.tight_layout()
+    _title_and_layout(
+        fig, f"Figure 2: reconstruction loss of {detector}, normal vs anomalous test rows"
+    )
     return save_figure(fig, folder, "fig2_reconstruction_loss")
 
 
@@ -112,24 +136,29 @@ def auroc_boxplots(
     for ax, ds in zip(axes, datasets):
         sub = frame[frame["dataset"] == ds]
         data, labels = [], []
+        missing = {}
         for det in detectors:
-            v = sub[(sub["detector"] == det) & (sub["status"] == "ok")]["auroc"].dropna()
+            rows = sub[sub["detector"] == det]
+            v = rows[rows["status"] == "ok"]["auroc"].dropna()
             data.append(v.to_numpy(dtype=float))
-            labels.append(det if len(v) else f"{det} (failed)")
+            if len(v) == 0:  # never run is not a failure; ok but undefined AUROC is n/a
+                failed = (rows["status"] != "ok").any()
+                missing[det] = "not run" if rows.empty else ("failed" if failed else "n/a")
+            labels.append(f"{det} ({missing[det]})" if det in missing else det)
         positions = np.arange(1, len(detectors) + 1)
         present = [i for i, v in enumerate(data) if len(v)]
         if present:
             ax.boxplot([data[i] for i in present], positions=positions[present], widths=0.6)
-        for i in range(len(detectors)):
-            if not len(data[i]):
-                ax.text(positions[i], 0.5, "failed", rotation=90, ha="center", color="tab:red")
+        for i, det in enumerate(detectors):
+            if det in missing:
+                colour = "tab:red" if missing[det] == "failed" else "grey"
+                ax.text(positions[i], 0.5, missing[det], rotation=90, ha="center", color=colour)
         ax.axhline(0.5, color="grey", lw=0.8, ls="--")
         ax.set_xticks(positions, labels, rotation=60, ha="right", fontsize=8)
         ax.set_ylim(-0.02, 1.02)
         ax.set_ylabel("AUROC over folds")
         ax.set_title(ds)
-    fig.suptitle("AUROC over folds per data set (dashed: chance)")
-    fig.tight_layout()
+    _title_and_layout(fig, "AUROC over folds per data set (dashed: chance)")
     return save_figure(fig, folder, "auroc_boxplots")
 
 
@@ -139,6 +168,11 @@ def loss_curves(histories: dict[str, list[dict]], dataset: str, folder: Path, st
     for ax, (det, hist) in zip(axes, histories.items()):
         frame = pd.DataFrame(hist)
         x = frame.pop("epoch") if "epoch" in frame else pd.Series(np.arange(1, len(frame) + 1))
+        outer = frame.pop("outer") if "outer" in frame else None
+        if outer is not None:  # RDA restarts its epochs each outer iteration: count on
+            x = pd.Series(np.arange(1, len(frame) + 1))
+            for boundary in x[outer.diff().fillna(0).to_numpy() > 0]:
+                ax.axvline(boundary - 0.5, color="lightgrey", lw=0.8, ls=":")
         cols = [c for c in frame.columns if not c.startswith("n_")]  # counts are no losses
         for col in cols:
             ax.plot(x, frame[col], lw=1.2, label=col)
@@ -147,12 +181,23 @@ def loss_curves(histories: dict[str, list[dict]], dataset: str, folder: Path, st
         if values.size and values.min() > 0 and values.max() / values.min() > 1e3:
             ax.set_yscale("log")  # positive losses over orders of magnitude
         ax.set_title(det)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("epoch" if outer is None else "epoch (all outer iterations; dotted: next)")
         ax.set_ylabel("loss (epoch mean)")
         ax.legend(fontsize=7)
-    fig.suptitle(f"Training losses on {dataset}, fold 0")
-    fig.tight_layout()
+    _title_and_layout(fig, f"Training losses on {dataset}, fold 0")
     return save_figure(fig, folder, stem)
+
+
+def distinct_colours(names: list[str]) -> dict[str, str]:
+    """One colour per name, all different (tab20 up to 20 names, then evenly spaced hues).
+
+    Matplotlib's default cycle has 10 colours, so 11 detectors shared one.
+    """
+    n = len(names)
+    cmap = matplotlib.colormaps["tab20"] if n <= 20 else matplotlib.colormaps["hsv"]
+    order = [*range(0, 20, 2), *range(1, 20, 2)]  # tab20's strong shades first
+    picks = [cmap(order[i]) for i in range(n)] if n <= 20 else [cmap(i / n) for i in range(n)]
+    return {name: matplotlib.colors.to_hex(c) for name, c in zip(names, picks)}
 
 
 def cd_diagram(
@@ -164,6 +209,7 @@ def cd_diagram(
         avg_ranks,
         pvalues,
         ax=ax,
+        color_palette=distinct_colours(list(avg_ranks.index)),
         label_fmt_left="{label} ({rank:.2f})",
         label_fmt_right="({rank:.2f}) {label}",
     )

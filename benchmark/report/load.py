@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.cells import Cell
-from benchmark.harness import load_records
+from benchmark.folder import folder_records
 from benchmark.results import collect_results
 
 __all__ = ["RunData", "load_run", "FOCUS_DATASET"]
@@ -41,10 +41,8 @@ class RunData:
 
     @property
     def folds(self) -> int:
-        folds = self.config.get("folds")
-        if folds:
-            return int(folds)
-        return int(self.results["fold"].nunique()) if not self.results.empty else 0
+        """Folds of the folder's cells (the most any of its cells has)."""
+        return int(self.results["fold"].max()) + 1 if not self.results.empty else 0
 
     def record(self, dataset: str, detector: str, fold: int) -> dict | None:
         """The cell record of (data set, detector label, fold), if the run has one."""
@@ -91,9 +89,9 @@ def load_run(root: Path) -> RunData:
     manifest = {}
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    records = load_records(root)
+    records = folder_records(root)
     results = collect_results(records)
-    config = manifest.get("config") or {}
+    config = {"datasets": manifest.get("datasets"), "detectors": manifest.get("detectors")}
     seen_ds = list(dict.fromkeys(results["dataset"])) if not results.empty else []
     seen_det = list(dict.fromkeys(results["detector"])) if not results.empty else []
     return RunData(

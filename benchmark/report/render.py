@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,9 +20,25 @@ from benchmark.registry import datasets as registered_datasets
 from benchmark.report import figures
 from benchmark.report.document import Document
 from benchmark.report.load import RunData, load_run
-from benchmark.report.stats import RANK_RULE, friedman, metric_matrix, nemenyi, rank_matrix, wins
+from benchmark.report.stats import (
+    RANK_RULE,
+    complete_block,
+    friedman,
+    metric_matrix,
+    nemenyi,
+    rank_matrix,
+    wins,
+)
 from benchmark.report.table2 import table2_tables
-from benchmark.report.tables import Table, matrix_table, rank_table, table1_tables, write_table
+from benchmark.report.tables import (
+    Table,
+    matrix_table,
+    per_dataset_rank_table,
+    rank_table,
+    runtime_table,
+    table1_tables,
+    write_table,
+)
 from benchmark.report.tsne import tsne_figure
 
 __all__ = ["write_report"]
@@ -32,28 +49,56 @@ log = logging.getLogger(__name__)
 RECONSTRUCTION_DETECTOR = "rda"
 
 
+def _count_text(counter: Counter) -> str:
+    if len(counter) == 1:
+        return str(next(iter(counter)))
+    return ", ".join(f"{k} ({n} cells)" for k, n in counter.most_common())
+
+
 def _run_section(doc: Document, run: RunData) -> None:
-    cfg, m = run.config, run.manifest
-    failed = m.get("failed_cells", [])
-    seconds = m.get("seconds")
+    """What the folder holds, all of it read from its cells (so it agrees with the tables)."""
+    cells = [r.get("cell") or {} for r in run.records]
+    failed = [r for r in run.records if r.get("status") != "ok"]
+    configs = Counter(
+        f"protocol {c.get('protocol')}, {c.get('folds')} folds, seed {c.get('run_seed')},"
+        f" preset {c.get('preset')}"
+        for c in cells
+    )
+    devices = Counter(str(r.get("device") or "not recorded") for r in run.records)
+    compute = sum(
+        float(r.get("fit_seconds") or 0) + float(r.get("score_seconds") or 0) for r in run.records
+    )
+    invocations = run.manifest.get("invocations") or []
     rows = [
         ["data sets", ", ".join(run.datasets)],
         ["detectors", ", ".join(run.detectors)],
-        ["protocol", str(cfg.get("protocol", "?"))],
-        ["folds", str(run.folds)],
-        ["seed", str(cfg.get("seed", "?"))],
-        ["preset", str(cfg.get("preset", "?"))],
-        ["device", str(cfg.get("device", "?"))],
+        ["cell configuration", _count_text(configs) if configs else "none"],
+        ["device", _count_text(devices) if devices else "none"],
         [
             "cells",
-            f"{m.get('cells', len(run.records))} ({m.get('ok', '?')} ok, {len(failed)}"
-            f" failed; {m.get('computed', '?')} computed, {m.get('skipped', '?')} reused)",
+            f"{len(run.records)} finished"
+            f" ({len(run.records) - len(failed)} ok, {len(failed)} failed)",
         ],
-        ["total time", f"{seconds:.0f} s" if isinstance(seconds, int | float) else "unknown"],
+        ["compute time", f"{compute:.0f} s of fit + score over all cells"],
+        ["invocations", str(len(invocations))],
     ]
     doc.table(Table("Configuration", ["setting", "value"], rows))
-    versions = m.get("versions") or {}
-    doc.table(Table("Versions", ["package", "version"], [[k, str(v)] for k, v in versions.items()]))
+    if len(configs) > 1:
+        doc.note(
+            f"This folder holds cells of {len(configs)} configurations; each table aggregates"
+            " the cells of a (data set, detector) whatever their configuration."
+        )
+    if invocations:
+        doc.table(_invocation_table(invocations))
+    versions: dict[str, Counter] = {}
+    for rec in run.records:
+        for pkg, ver in (rec.get("versions") or {}).items():
+            versions.setdefault(pkg, Counter())[str(ver)] += 1
+    doc.table(
+        Table(
+            "Versions", ["package", "version"], [[k, _count_text(v)] for k, v in versions.items()]
+        )
+    )
     doc.heading("Failed cells", 3)
     if failed:
         doc.para(
@@ -64,11 +109,63 @@ def _run_section(doc: Document, run: RunData) -> None:
             Table(
                 "Failed cells",
                 ["cell", "error"],
-                [[f["cell"], str(f.get("error"))[:200]] for f in failed],
+                [[_cell_name(r), str(r.get("error"))[:200]] for r in failed],
             )
         )
     else:
         doc.para("No cell failed.")
+    _warning_section(doc, run)
+
+
+def _warning_section(doc: Document, run: RunData) -> None:
+    """Warnings the detectors emitted, per detector and message (captured in the cells)."""
+    doc.heading("Warnings", 3)
+    groups: dict[tuple[str, str], dict] = {}
+    for rec in run.records:
+        cell = rec.get("cell") or {}
+        for w in rec.get("warnings") or []:
+            key = (str(cell.get("label")), f"{w.get('category')}: {w.get('message')}")
+            g = groups.setdefault(key, {"cells": 0, "times": 0, "datasets": {}})
+            g["cells"] += 1
+            g["times"] += int(w.get("count") or 1)
+            g["datasets"][str(cell.get("dataset"))] = None
+    if not groups:
+        doc.para("No detector emitted a warning.")
+        return
+    rows = [
+        [det, msg[:160], str(g["cells"]), str(g["times"]), ", ".join(g["datasets"])[:120]]
+        for (det, msg), g in sorted(groups.items())
+    ]
+    headers = ["detector", "warning", "cells", "times", "data sets"]
+    doc.table(
+        Table("Warnings emitted by the detectors (kept in each cell's record)", headers, rows)
+    )
+
+
+def _cell_name(rec: dict) -> str:
+    c = rec.get("cell") or {}
+    return f"{c.get('dataset')}/{c.get('label')}/fold{c.get('fold')}"
+
+
+def _invocation_table(invocations: list[dict]) -> Table:
+    """The runs that wrote into this folder, oldest first (from run.json's history)."""
+    rows = []
+    for inv in invocations:
+        seconds = inv.get("seconds")
+        rows.append(
+            [
+                str(inv.get("started") or "?"),
+                str(inv.get("outcome") or "?"),
+                str(inv.get("cells", "?")),
+                str(inv.get("computed", "?")),
+                str(inv.get("reused", "?")),
+                str(inv.get("failed", "?")),
+                f"{seconds:.0f}" if isinstance(seconds, int | float) else "?",
+                " ".join(inv.get("argv") or []) or "(Python API)",
+            ]
+        )
+    headers = ["started (UTC)", "outcome", "cells", "computed", "reused", "failed", "s", "command"]
+    return Table("Invocations that wrote into this folder", headers, rows)
 
 
 def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
@@ -99,7 +196,13 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
         mm = metric_matrix(run.results, metric, run.datasets, run.detectors)
         table = matrix_table(mm, f"{metric.upper()} (mean ± std over folds)")
         doc.table(table, write_table(table, tables_dir, f"matrix_{metric}"))
-        ranks, excluded = rank_matrix(mm.mean)
+        block = complete_block(mm.n_total)
+        if block.left_out:
+            doc.note(
+                f"{metric.upper()}: left out of the ranks and tests because some cells were"
+                f" never run (not failed): {'; '.join(block.left_out)}."
+            )
+        ranks, excluded = rank_matrix(mm.mean.loc[block.datasets, block.detectors])
         if excluded:
             doc.note(
                 f"{metric.upper()}: left out of the ranking (no finite value):"
@@ -108,6 +211,8 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
         if ranks.empty:
             continue
         avg[metric], won[metric] = ranks.mean(axis=0), wins(ranks)
+        table = per_dataset_rank_table(ranks, mm.failed, metric)
+        doc.table(table, write_table(table, tables_dir, f"ranks_{metric}"))
         fr = friedman(ranks)
         if not fr.ok:
             doc.note(fr.note)
@@ -128,6 +233,9 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
     if avg:
         table = rank_table(avg, won)
         doc.table(table, write_table(table, tables_dir, "ranks"))
+    doc.heading("Runtime", 2)
+    table = runtime_table(run.results, run.datasets, run.detectors)
+    doc.table(table, write_table(table, tables_dir, "runtime"))
 
 
 def _load_dataset(name: str):

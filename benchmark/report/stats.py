@@ -24,6 +24,8 @@ from scipy.stats import friedmanchisquare
 __all__ = [
     "RANK_RULE",
     "MetricMatrix",
+    "RankedBlock",
+    "complete_block",
     "metric_matrix",
     "rank_matrix",
     "wins",
@@ -33,12 +35,16 @@ __all__ = [
 ]
 
 RANK_RULE = (
-    "Ranks: per data set, detectors are ranked by their fold-mean value (1 = best, ties"
-    " share the average rank). A detector whose every fold **failed** on a data set gets the"
-    " **worst rank** there (failing is treated as the worst possible result, never dropped);"
-    " one with some failed folds is ranked by the mean of its successful folds (marked"
-    " `(k/n)` in the matrices). A data set where no detector has a finite value is excluded"
-    " from the ranking and named in a note."
+    "Ranks: only data sets on which every ranked detector was run enter the ranks, the"
+    " Friedman test and the critical-difference diagram (a cell never run is `not run`, not a"
+    " failure); when some detectors ran on few data sets, the data set or detector with the"
+    " most cells not run is left out, one at a time, and named in a note. Per data set,"
+    " detectors are ranked by their fold-mean value (1 = best, ties share the average rank)."
+    " A detector whose every fold **failed** on a data set gets the **worst rank** there"
+    " (failing is treated as the worst possible result, never dropped); one with some"
+    " failed folds is ranked by the mean of its successful folds (marked `(k/n)` in the"
+    " matrices). A data set where no detector has a finite value is excluded from the"
+    " ranking and named in a note."
 )
 
 
@@ -82,6 +88,41 @@ def metric_matrix(
     n_total = table(frame.groupby(["dataset", "detector"])["fold"].nunique(), 0).astype(int)
     mean.index.name = std.index.name = "dataset"
     return MetricMatrix(metric, mean, std, n_ok, n_total)
+
+
+@dataclass
+class RankedBlock:
+    """The data sets and detectors that enter the ranks, and what was left out and why."""
+
+    datasets: list[str]
+    detectors: list[str]
+    left_out: list[str]  # one sentence per data set or detector left out
+
+
+def complete_block(n_total: pd.DataFrame) -> RankedBlock:
+    """The largest data set x detector block in which every cell was run (ok or failed).
+
+    ``n_total`` counts the cells run per (data set, detector). While some pair was never
+    run, the data set or detector with the largest share of pairs not run is left out
+    (a data set on a tie), so one extra data set run with two detectors, or one extra
+    detector run on one data set, drops out instead of being ranked as a loser.
+    """
+    ran = n_total > 0
+    left_out = []
+    while ran.size and not ran.to_numpy().all():
+        row_missing = (~ran).mean(axis=1)
+        col_missing = (~ran).mean(axis=0)
+        if col_missing.max() > row_missing.max():
+            det = col_missing.idxmax()
+            missing = list(ran.index[~ran[det]])
+            left_out.append(f"detector {det} (not run on {', '.join(map(str, missing))})")
+            ran = ran.drop(columns=det)
+        else:
+            ds = row_missing.idxmax()
+            missing = list(ran.columns[~ran.loc[ds]])
+            left_out.append(f"data set {ds} (not run with {', '.join(map(str, missing))})")
+            ran = ran.drop(index=ds)
+    return RankedBlock(list(ran.index), list(ran.columns), left_out)
 
 
 def rank_matrix(mean: pd.DataFrame, higher_is_better: bool = True) -> tuple[pd.DataFrame, list]:

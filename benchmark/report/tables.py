@@ -18,7 +18,17 @@ from benchmark.atomic import atomic_write_text
 from benchmark.report.stats import MetricMatrix
 from benchmark.tables import fmt_mean_std
 
-__all__ = ["Table", "bold_best", "table1_tables", "matrix_table", "rank_table", "write_table"]
+__all__ = [
+    "Table",
+    "bold_best",
+    "latex_escape",
+    "table1_tables",
+    "matrix_table",
+    "rank_table",
+    "per_dataset_rank_table",
+    "runtime_table",
+    "write_table",
+]
 
 #: Table 1's columns as the paper shows them: four thresholded metrics per policy.
 TABLE1_METRICS = {
@@ -32,6 +42,26 @@ TABLE1_POLICIES = {
     "train-quantile": "raw train",
     "oracle-f1": "fine tune (ORACLE)",
 }
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "±": r"$\pm$",
+}
+
+
+def latex_escape(text: str) -> str:
+    r"""``text`` safe inside a LaTeX table cell (``my_data`` -> ``my\_data``, ± -> $\pm$)."""
+    return "".join(_LATEX.get(ch, ch) for ch in str(text))
 
 
 @dataclass
@@ -69,9 +99,14 @@ class Table:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
     def to_latex(self) -> str:
-        cells = self._cells(lambda c: f"\\textbf{{{c}}}")
-        text = tabulate(cells, headers=self.headers, tablefmt="latex_raw", disable_numparse=True)
-        return f"% {self.title}\n" + text.replace("±", r"$\pm$").replace("%", r"\%")
+        bold = self.bold or [[False] * len(r) for r in self.rows]
+        cells = [
+            [f"\\textbf{{{latex_escape(c)}}}" if b else latex_escape(c) for c, b in zip(r, br)]
+            for r, br in zip(self.rows, bold)
+        ]
+        headers = [latex_escape(h) for h in self.headers]
+        text = tabulate(cells, headers=headers, tablefmt="latex_raw", disable_numparse=True)
+        return f"% {self.title}\n" + text
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=self.headers)
@@ -167,6 +202,57 @@ def rank_table(avg_rank: dict[str, pd.Series], wins: dict[str, pd.Series]) -> Ta
     k = len(metrics)
     mask = np.hstack([bold_best(values[:, :k], False), bold_best(values[:, k:], True)])
     return Table("Average rank and wins", headers, rows, [[False, *r] for r in mask.tolist()])
+
+
+def runtime_table(results: pd.DataFrame, datasets: list[str], detectors: list[str]) -> Table:
+    """Fit + score seconds per data set and detector (mean over successful folds), and the
+    total over all cells per detector: read from the cells, so a resumed run is right."""
+    frame = results[(results["policy"] == "train-quantile") & (results["status"] == "ok")]
+    rows = []
+    for ds in datasets:
+        sub = frame[frame["dataset"] == ds]
+        row = [str(ds)]
+        for det in detectors:
+            cells = sub[sub["detector"] == det]
+            if cells.empty:
+                row.append("—")
+            else:
+                row.append(
+                    f"{cells['fit_seconds'].mean():.2f} + {cells['score_seconds'].mean():.2f}"
+                )
+        rows.append(row)
+    totals = ["total, all cells"]
+    for det in detectors:
+        cells = frame[frame["detector"] == det]
+        total = cells["fit_seconds"].sum() + cells["score_seconds"].sum()
+        totals.append(f"{total:.1f}" if len(cells) else "—")
+    rows.append(totals)
+    return Table(
+        "Runtime: fit + score seconds per cell (mean over successful folds)",
+        ["dataset", *detectors],
+        rows,
+        note="One math thread per cell; `—`: no successful cell. The last row sums fit and"
+        " score seconds over every successful cell of the detector.",
+    )
+
+
+def per_dataset_rank_table(ranks: pd.DataFrame, failed: pd.DataFrame, metric: str) -> Table:
+    """Each ranked detector's rank on each ranked data set (1 = best; best in bold)."""
+    rows, bold = [], []
+    for ds in ranks.index:
+        row = [str(ds)]
+        for det in ranks.columns:
+            text = f"{ranks.loc[ds, det]:g}"
+            row.append(text + " (failed)" if bool(failed.loc[ds, det]) else text)
+        rows.append(row)
+        values = ranks.loc[[ds]].to_numpy(dtype=float).T
+        bold.append([False, *bold_best(values, higher_is_better=False).ravel().tolist()])
+    return Table(
+        f"Rank per data set, {metric.upper()} (1 = best; a failed detector takes the worst rank)",
+        ["dataset", *map(str, ranks.columns)],
+        rows,
+        bold,
+    )
 
 
 def write_table(table: Table, folder: Path, stem: str) -> dict[str, Path]:

@@ -1,0 +1,103 @@
+"""``--ablation modes`` (Table 2) and ``--reproduce dagmm`` on the command line.
+
+Both honour ``--dry-run`` (list their cells, compute nothing, write nothing), check
+their output before any work, and stop on Ctrl-C or SIGTERM with the same one line as
+the main run: how many cells are saved, and that rerunning resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark.cli_checks import check_output_dir, check_output_file
+from benchmark.interrupt import Terminated, interrupted_line
+from benchmark.registry import UnknownNameError, datasets, resolve_names
+
+__all__ = ["study"]
+
+
+def _fail(msg: str) -> int:
+    print(f"error: {msg}", file=sys.stderr)
+    return 2
+
+
+def _interrupted(exc: KeyboardInterrupt, configs: list, where: Path) -> int:
+    from benchmark.harness import plan
+
+    planned = [p for config in configs for p in plan(config)]
+    n_done = sum(p.done for p in planned)
+    print(interrupted_line(exc, n_done, len(planned), where), file=sys.stderr)
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def study(args: argparse.Namespace, argv: list[str] | None = None) -> int:
+    """Run (or with ``--dry-run`` plan) the study ``args`` asks for; the exit code."""
+    return _reproduce(args) if args.reproduce else _ablation(args, argv)
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from benchmark.cli import print_plan
+    from benchmark.harness import plan
+    from benchmark.reproduce import WORK_DIR, reproduce_configs, reproduce_dagmm
+
+    path = args.output or Path("results") / "reproductions" / "dagmm.md"
+    error = check_output_file(path) or check_output_dir(WORK_DIR, "the reproduction's cells")
+    if error:
+        return _fail(error)
+    configs = reproduce_configs(range(args.seeds))
+    if args.dry_run:
+        return print_plan([plan(c, dry=True) for c in configs])
+    try:
+        reproduce_dagmm(path, seeds=range(args.seeds), n_jobs=args.n_jobs, progress=not args.quiet)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, configs, WORK_DIR)
+    print(f"wrote {path}")
+    return 0
+
+
+def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
+    from benchmark.ablation import ABLATION_DATASETS, modes_config, run_modes_ablation
+    from benchmark.atomic import atomic_write_text
+    from benchmark.cli import print_plan
+    from benchmark.harness import plan
+
+    all_ds = list(datasets())
+    default = ",".join(ABLATION_DATASETS)
+    try:
+        names = resolve_names("data set", args.datasets or default, all_ds, all_ds)
+    except UnknownNameError as exc:
+        return _fail(str(exc))
+    parent = Path("results") / f"{args.preset}-kfold-normal-seed{args.seed}"
+    output = args.output or parent / "ablation"
+    error = check_output_dir(output)
+    if error:
+        return _fail(error)
+    options = dict(seed=args.seed, preset=args.preset, folds=args.folds, device=args.device)
+    config = modes_config(names, output, **options)
+    if args.dry_run:
+        return print_plan([plan(config, dry=True)])
+    command = " ".join(["python run_benchmark.py", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        table = run_modes_ablation(
+            names, output, n_jobs=args.n_jobs, progress=not args.quiet, command=command, **options
+        )
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, [config], output)
+    print(table.to_string())
+    print(f"wrote {output / 'table2.md'}")
+    if args.output is None:
+        copy = Path("results") / "studies" / "mmoc-gan-table2.md"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(copy, (output / "table2.md").read_text())
+        print(f"wrote {copy}")
+    if args.output is None and (parent / "run.json").exists():
+        from benchmark.report.commands import report_command
+
+        try:
+            report_command(parent)
+        except KeyboardInterrupt as exc:
+            print(f"\ninterrupted while writing the report; rerun with --report {parent}")
+            return 143 if isinstance(exc, Terminated) else 130
+    return 0

@@ -1,0 +1,54 @@
+"""Ctrl-C during --reproduce stops like the main run: one line, exit 130, nothing left."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from benchmark.fault_runs import ROOT, group_alive, kill_group
+from benchmark.isolation import EVENT_LOG
+
+
+def _read(path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+def test_ctrl_c_during_reproduce_prints_the_resume_line(tmp_path):
+    cmd = [str(ROOT / "run_benchmark.py"), "--reproduce", "dagmm", "--seeds", "1", "--quiet"]
+    events = tmp_path / "events.log"  # each cell's child logs when it starts computing
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **{EVENT_LOG: str(events)})
+    proc = subprocess.Popen(
+        [sys.executable, *cmd],
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and " start " not in _read(events):
+            time.sleep(0.05)
+        assert " start " in _read(events), "the first cell never started"
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            kill_group(proc)
+    assert proc.returncode == 130, err
+    line = err.strip()
+    assert re.fullmatch(
+        r"interrupted: [0-4] of 4 cells are finished and saved in results/reproduce-dagmm;"
+        r" rerun the same command to resume",
+        line,
+    ), line
+    deadline = time.monotonic() + 10
+    while group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not group_alive(proc.pid), "a process of the run survived Ctrl-C"
+    assert not list(tmp_path.rglob("*.tmp"))
