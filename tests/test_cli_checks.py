@@ -96,7 +96,8 @@ def _no_compute(*args, **kwargs):
 @pytest.mark.parametrize(
     ("argv", "n_cells"),
     [
-        (["--ablation", "modes", "--folds", "2"], 8),  # 4 values of m x 2 folds
+        # 4 data sets x (2 latents x (4 values of m + m = 10 without MI)) x 2 folds
+        (["--ablation", "modes", "--folds", "2"], 80),
         (["--reproduce", "dagmm", "--seeds", "2"], 8),  # 2 seeds x 2 data sets x 2 detectors
         (["--datasets", "thyroid,cardio", "--detectors", "gmm", "--folds", "3"], 6),
     ],
