@@ -348,38 +348,21 @@ def run_modes_ablation(
     datasets: Sequence[str],
     output: Path | str,
     *,
-    seed: int = 0,
-    preset: str = "quick",
-    folds: int = 5,
-    n_jobs: int = 1,
-    device: str = "cpu",
-    modes: Sequence[int] = PAPER_MODES,
-    latents: Sequence[str] = LATENTS,
     progress: bool = True,
-    splits_dir: Path | None = None,
     command: str = "python run_benchmark.py --ablation modes",
-    extra_params: dict | None = None,
+    **options,
 ) -> pd.DataFrame:
     """Run every Table 2 variant and write ``table2.md``/``table2.csv`` into ``output``.
 
-    Uses the ``kfold-normal`` protocol (the paper's). Returns the formatted table.
-    ``extra_params`` (e.g. a smaller ``max_steps``) apply to every variant.
+    ``options`` are :func:`modes_config`'s (seed, preset, folds, n_jobs, device, modes,
+    latents, splits_dir, ``extra_params`` such as a smaller ``max_steps``). Uses the
+    ``kfold-normal`` protocol (the paper's). Returns the formatted table.
     """
     from benchmark.harness import run
 
-    config = modes_config(
-        datasets,
-        output,
-        seed=seed,
-        preset=preset,
-        folds=folds,
-        n_jobs=n_jobs,
-        device=device,
-        modes=modes,
-        latents=latents,
-        splits_dir=splits_dir,
-        extra_params=extra_params,
-    )
+    config = modes_config(datasets, output, **options)
     summary = run(config, progress=progress)
-    write_table2(summary.results, Path(output), preset=preset, folds=folds, command=command)
-    return modes_table(summary.results, folds=folds)
+    write_table2(
+        summary.results, Path(output), preset=config.preset, folds=config.folds, command=command
+    )
+    return modes_table(summary.results, folds=config.folds)

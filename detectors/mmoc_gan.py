@@ -109,13 +109,7 @@ class MMOCGAN(ComplementaryGAN):
 
     def settings(self) -> CoreSettings:
         return CoreSettings(
-            hidden=tuple(int(h) for h in self.hidden),
-            g_hidden=tuple(int(h) for h in self.g_hidden),
-            noise_dim=int(self.noise_dim),
-            d_lr=float(self.d_lr),
-            g_lr=float(self.g_lr),
-            t_lr=float(self.t_lr),
-            entropy_weight=float(self.entropy_weight),
+            **self._network_settings(),
             n_modes=int(self.n_modes),
             latent=self.latent,
             mi_weight=float(self.mi_weight),

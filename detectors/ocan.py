@@ -83,12 +83,4 @@ class OCAN(ComplementaryGAN):
         return "minmax"
 
     def settings(self) -> CoreSettings:
-        return CoreSettings(
-            hidden=tuple(int(h) for h in self.hidden),
-            g_hidden=tuple(int(h) for h in self.g_hidden),
-            noise_dim=int(self.noise_dim),
-            d_lr=float(self.d_lr),
-            g_lr=float(self.g_lr),
-            t_lr=float(self.t_lr),
-            entropy_weight=float(self.entropy_weight),
-        )
+        return CoreSettings(**self._network_settings())

@@ -122,6 +122,18 @@ class ComplementaryGAN(GANDetector):
     def settings(self) -> CoreSettings:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _network_settings(self) -> dict:
+        """The settings every complementary GAN exposes as parameters (widths, rates)."""
+        return {
+            "hidden": tuple(int(h) for h in self.hidden),
+            "g_hidden": tuple(int(h) for h in self.g_hidden),
+            "noise_dim": int(self.noise_dim),
+            "d_lr": float(self.d_lr),
+            "g_lr": float(self.g_lr),
+            "t_lr": float(self.t_lr),
+            "entropy_weight": float(self.entropy_weight),
+        }
+
     @classmethod
     def preprocessing_for(cls, params: dict) -> str:
         return preprocessing_of(params.get("scaling", "minmax-tanh"))
