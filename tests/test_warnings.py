@@ -17,8 +17,9 @@ def test_convergence_warnings_are_recorded_per_cell_and_reported(tmp_path, capfd
         output=out,
         splits_dir=tmp_path / "splits",
         detector_params={"gmm": {"max_iter": 1}},  # EM cannot converge in one step
+        isolate=False,  # the same capture as in a cell's child process, without its start-up
     )
-    summary = run(config, progress=False)  # cells run in isolated child processes
+    summary = run(config, progress=False)
     assert summary.complete
     assert "ConvergenceWarning" not in capfd.readouterr().err  # nothing printed
     for fold in (0, 1):
