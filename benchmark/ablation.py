@@ -325,21 +325,19 @@ def modes_config(
     extra_params: dict | None = None,
 ):
     """The harness run of the ablation (also what ``--dry-run`` plans)."""
-    from benchmark.harness import RunConfig
+    from benchmark.harness import variants_config
 
     chosen = modes_variants(modes, latents)
     variants = {v.label: (v.detector, v.params() | dict(extra_params or {})) for v in chosen}
-    return RunConfig(
-        datasets=list(datasets),
-        detectors=list(variants),
-        protocol="kfold-normal",
-        folds=folds,
+    return variants_config(
+        list(datasets),
+        variants,
+        output,
         seed=seed,
         preset=preset,
-        output=Path(output),
+        folds=folds,
         n_jobs=n_jobs,
         device=device,
-        variants=variants,
         splits_dir=splits_dir,
     )
 

@@ -29,7 +29,7 @@ from benchmark.registry import get_dataset, get_detector
 from benchmark.results import collect_results
 from benchmark.splits import get_splits
 
-__all__ = ["RunConfig", "RunSummary", "plan", "run", "DEFAULT_SPLITS_DIR"]
+__all__ = ["RunConfig", "RunSummary", "plan", "run", "variants_config", "DEFAULT_SPLITS_DIR"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,29 @@ class RunConfig:
         d["splits_dir"] = str(self.splits_dir) if self.splits_dir else None
         d["extra_datasets"] = {k: v.source for k, v in self.extra_datasets.items()}
         return d
+
+
+def variants_config(
+    datasets: list[str],
+    variants: dict[str, tuple[str, dict[str, Any]]],
+    output: Path | str,
+    **options: Any,
+) -> RunConfig:
+    """A ``kfold-normal`` run of labelled detector variants (the studies' shape).
+
+    ``variants`` maps each table label to (registered detector, extra parameters);
+    ``options`` are further :class:`RunConfig` fields (seed, preset, folds, ...).
+    """
+    if options.get("splits_dir") is not None:
+        options["splits_dir"] = Path(options["splits_dir"])
+    return RunConfig(
+        datasets=list(datasets),
+        detectors=list(variants),
+        protocol="kfold-normal",
+        output=Path(output),
+        variants=variants,
+        **options,
+    )
 
 
 @dataclass

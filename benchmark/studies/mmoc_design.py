@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from benchmark.cells import load_cell
-from benchmark.harness import PlannedCell, RunConfig, RunSummary, plan, run
+from benchmark.harness import PlannedCell, RunConfig, RunSummary, plan, run, variants_config
 from benchmark.metrics import ranking_metrics
 from benchmark.preprocessing import Preprocessor
 from benchmark.studies.toy import ToyPanel, fit_toy_panel, make_toy, toy_figure
@@ -128,19 +128,16 @@ def design_config(
     extra_params: Mapping[str, Any] | None = None,
 ) -> RunConfig:
     """The harness configuration of the study (also what ``--dry-run`` plans)."""
-    variants = _variants(extra_params)
-    return RunConfig(
-        datasets=list(datasets),
-        detectors=list(variants),
-        protocol="kfold-normal",
-        folds=folds,
+    return variants_config(
+        list(datasets),
+        _variants(extra_params),
+        run_dir,
         seed=seed,
         preset=preset,
-        output=Path(run_dir),
+        folds=folds,
         n_jobs=n_jobs,
         device=device,
-        splits_dir=Path(splits_dir) if splits_dir else None,
-        variants=variants,
+        splits_dir=splits_dir,
     )
 
 
