@@ -132,8 +132,22 @@ def _compute_and_write(
     return record
 
 
+def _no_named_semaphores() -> None:
+    """Give tqdm a thread lock, so a cell's child never creates a named semaphore.
+
+    tqdm's default write lock includes a ``multiprocessing.RLock``: a named semaphore the
+    resource tracker must be told about when it is freed. A child stopped by Ctrl-C or
+    killed never says so, and the tracker then printed "leaked semaphore objects" after
+    the run's resume line. A cell is one process, so a thread lock is all tqdm needs.
+    """
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
+
+
 def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, conn, force) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once
+    _no_named_semaphores()
     lock = CellLock(lock_path(cell.paths(Path(output))[0]))
     if not lock.acquire(wait=False):
         sys.exit(_EXIT_LOCKED)
