@@ -6,8 +6,11 @@ takes the cell's lock (:mod:`benchmark.locking`), caps its math threads (and, if
 its memory), computes the cell and writes the result itself; the parent only waits, and
 records a failure if the child overruns ``timeout``, dies, or cannot save its result.
 
-Because the child holds the lock while it computes and writes, two runs sharing an output
-folder never work on one cell at the same time, even if a parent is killed on its own.
+The child is the lock's only owner: it takes the lock (waiting for another run's child if
+asked), tells the parent it has it (the ``--timeout`` starts then), and holds it while it
+computes and writes. So two runs sharing an output folder never work on one cell at the
+same time, even if a parent is killed on its own. :func:`execute_cell` reads top to bottom:
+an attempt (in this process or in a child) and one function that turns it into a result.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.atomic import clean_stale_temp
@@ -145,12 +149,18 @@ def _no_named_semaphores() -> None:
     tqdm.set_lock(threading.RLock())
 
 
-def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, conn, force) -> None:
+#: The child's first message: it holds the cell's lock, so its ``timeout`` starts now.
+_HAS_LOCK = "lock acquired"
+
+
+def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, conn, force, wait):
+    """A cell's child: take the lock (waiting if asked), skip a finished cell, compute, save."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once
     _no_named_semaphores()
     lock = CellLock(lock_path(cell.paths(Path(output))[0]))
-    if not lock.acquire(wait=False):
+    if not lock.acquire(wait=wait):
         sys.exit(_EXIT_LOCKED)
+    conn.send(_HAS_LOCK)
     if not force and load_cell(Path(output), cell)[1] == "":
         sys.exit(_EXIT_DONE)
     limit_threads(threads)
@@ -193,16 +203,6 @@ def _record_failure(cell: Cell, output: Path, error: str) -> dict:
     return record
 
 
-def _message(conn) -> str | None:
-    """The child's one-line error, if it sent one (EOF: it sent nothing)."""
-    try:
-        return conn.recv() if conn.poll() else None
-    except (EOFError, OSError):
-        return None
-    finally:
-        conn.close()
-
-
 def abort_all() -> int:
     """Stop starting cells and kill every running child (Ctrl-C); returns how many."""
     _ABORT.set()
@@ -220,7 +220,17 @@ def reset_abort() -> None:
     _ABORT.clear()
 
 
-_INTERRUPTED = {"status": "interrupted", "error": "interrupted"}
+@dataclass
+class _Attempt:
+    """What one attempt at a cell came to, before :func:`execute_cell` records anything.
+
+    ``outcome`` is ``computed``, ``reused``, ``locked``, ``interrupted`` or ``failed``;
+    ``record`` is the saved record (computed, reused) and ``error`` says why it failed.
+    """
+
+    outcome: str
+    record: dict | None = None
+    error: str = ""
 
 
 def execute_cell(
@@ -238,77 +248,142 @@ def execute_cell(
 ) -> tuple[dict, str]:
     """Compute ``cell`` under its lock; returns (record, what happened).
 
-    What happened is ``computed``, ``reused`` (another run finished it meanwhile),
-    ``locked`` (held by a live process and ``wait_for_lock`` is False; nothing written)
-    or ``interrupted`` (:func:`abort_all` was called; nothing written). With ``force`` a
-    saved result is recomputed rather than reused.
+    What happened is ``computed``, ``reused`` (finished already, or by another run
+    meanwhile), ``locked`` (held by a live process and ``wait_for_lock`` is False; nothing
+    written) or ``interrupted`` (:func:`abort_all` was called; nothing written). With
+    ``force`` a saved result is recomputed rather than reused.
+
+    The process that computes the cell is the one that holds its lock: the child, or this
+    process for in-process cells. A finished cell is recognised without the lock (its
+    files are written atomically), and again under it, in case another run just finished.
     """
     output = Path(output)
-    events = os.environ.get(EVENT_LOG)
-    lock = CellLock(lock_path(cell.paths(output)[0]))
-    while True:
-        while not lock.acquire(wait=False):
-            if not wait_for_lock:
-                return {"status": "locked", "error": f"locked by {holder(lock.path)}"}, "locked"
-            if _ABORT.is_set():
-                return dict(_INTERRUPTED), "interrupted"
-            time.sleep(0.2)
+    if _ABORT.is_set():
+        attempt = _Attempt("interrupted")
+    elif not force and (saved := load_cell(output, cell))[1] == "":
+        attempt = _Attempt("reused", saved[0])
+    elif not isolate or cls.__module__ == "__main__" or os.name != "posix":
+        attempt = _in_process(
+            cell, inputs, cls, output, threads, wait_for_lock, memory_limit, force
+        )
+    else:
+        attempt = _in_child(
+            cell, inputs, cls, output, timeout, threads, wait_for_lock, memory_limit, force
+        )
+    return _outcome(cell, output, attempt)
+
+
+def _outcome(cell: Cell, output: Path, attempt: _Attempt) -> tuple[dict, str]:
+    """The one place an attempt becomes (record, what happened); failures are saved."""
+    if attempt.outcome == "interrupted":
+        return {"status": "interrupted", "error": "interrupted"}, "interrupted"
+    if attempt.outcome == "locked":
+        where = holder(lock_path(cell.paths(output)[0]))
+        return {"status": "locked", "error": f"locked by {where}"}, "locked"
+    if attempt.outcome in ("computed", "reused") and attempt.record is not None:
+        return attempt.record, attempt.outcome
+    error = attempt.error or "the worker reported success but its result cannot be read"
+    return _record_failure(cell, output, error), "computed"
+
+
+def _acquire(lock: CellLock, wait: bool) -> str:
+    """Take ``lock`` in this process: ``acquired``, ``locked`` or ``interrupted``."""
+    while not lock.acquire(wait=False):
+        if not wait:
+            return "locked"
         if _ABORT.is_set():
-            lock.release()
-            return dict(_INTERRUPTED), "interrupted"
+            return "interrupted"
+        time.sleep(0.2)
+    return "acquired"
+
+
+def _in_process(cell, inputs, cls, output: Path, threads, wait, memory_limit, force) -> _Attempt:
+    """Compute the cell in this process (test doubles, ``isolate=False``) under its lock."""
+    lock = CellLock(lock_path(cell.paths(output)[0]))
+    got = _acquire(lock, wait)
+    if got != "acquired":
+        return _Attempt(got)
+    try:
         existing, reason = load_cell(output, cell)
         if reason == "" and not force:
-            lock.release()
-            return existing, "reused"
-        if not isolate or cls.__module__ == "__main__" or os.name != "posix":
-            try:
-                limit_threads(threads)
-                return _compute_and_write(cell, inputs, cls, output, memory_limit, events), (
-                    "computed"
-                )
-            except OSError as exc:
-                error = f"could not save the result: {type(exc).__name__}: {exc}"
-            finally:
-                lock.release()
-            return _record_failure(cell, output, error), "computed"
+            return _Attempt("reused", existing)
+        limit_threads(threads)
+        events = os.environ.get(EVENT_LOG)
+        return _Attempt(
+            "computed", _compute_and_write(cell, inputs, cls, output, memory_limit, events)
+        )
+    except OSError as exc:
+        return _Attempt("failed", error=f"could not save the result: {type(exc).__name__}: {exc}")
+    finally:
         lock.release()
-        ctx = _context()
-        recv, send = ctx.Pipe(duplex=False)
-        args = (cell, inputs, cls, str(output), threads, memory_limit, events, send, force)
-        proc = ctx.Process(target=_child, args=args)
-        with _LIVE_LOCK:
-            if _ABORT.is_set():
-                return dict(_INTERRUPTED), "interrupted"
-            proc.start()
-            _LIVE.add(proc)
-        send.close()
-        try:
+
+
+def _in_child(
+    cell, inputs, cls, output: Path, timeout, threads, wait, memory_limit, force
+) -> _Attempt:
+    """Compute the cell in a fresh child; ``timeout`` counts from when it holds the lock."""
+    ctx = _context()
+    recv, send = ctx.Pipe(duplex=False)
+    events = os.environ.get(EVENT_LOG)
+    args = (cell, inputs, cls, str(output), threads, memory_limit, events, send, force, wait)
+    proc = ctx.Process(target=_child, args=args)
+    with _LIVE_LOCK:
+        if _ABORT.is_set():
+            return _Attempt("interrupted")
+        proc.start()
+        _LIVE.add(proc)
+    send.close()
+    messages: list[str] = []
+    timed_out = False
+    try:
+        messages = _until_locked(recv, proc)
+        if messages == [_HAS_LOCK]:
             proc.join(timeout)
-        except BaseException:  # Ctrl-C in the parent: stop the child, write nothing
-            proc.kill()
-            proc.join()
-            raise
-        finally:
-            with _LIVE_LOCK:
-                _LIVE.discard(proc)
-        timed_out = proc.is_alive()
-        if timed_out:
-            proc.kill()
-            proc.join()
-        message = _message(recv) if not timed_out else None
-        if _ABORT.is_set() or proc.exitcode == -signal.SIGINT:  # Ctrl-C: nothing to record
-            return dict(_INTERRUPTED), "interrupted"
-        if proc.exitcode == _EXIT_LOCKED and not timed_out:
-            if not wait_for_lock:
-                return {"status": "locked", "error": f"locked by {holder(lock.path)}"}, "locked"
-            continue
-        break
+            timed_out = proc.is_alive()
+            if timed_out:
+                proc.kill()
+        proc.join()  # a child that never got the lock is already exiting
+    except BaseException:  # Ctrl-C in the parent: stop the child, write nothing
+        proc.kill()
+        proc.join()
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+        messages += _drain(recv)
+    code = proc.exitcode
+    if _ABORT.is_set() or code == -signal.SIGINT:  # Ctrl-C: nothing to record
+        return _Attempt("interrupted")
     if timed_out:
-        error = f"TimeoutError: exceeded --timeout of {timeout:g} s"
-        return _record_failure(cell, output, error), "computed"
-    if proc.exitcode in (0, _EXIT_DONE):
-        record, _ = load_cell(output, cell)
-        if record is not None:
-            return record, "reused" if proc.exitcode == _EXIT_DONE else "computed"
-    error = message or _describe_exit(proc.exitcode)
-    return _record_failure(cell, output, error), "computed"
+        return _Attempt("failed", error=f"TimeoutError: exceeded --timeout of {timeout:g} s")
+    if code == _EXIT_LOCKED:
+        return _Attempt("locked")
+    if code in (0, _EXIT_DONE):
+        outcome = "computed" if code == 0 else "reused"
+        return _Attempt(outcome, load_cell(output, cell)[0])
+    errors = [m for m in messages if m != _HAS_LOCK]
+    return _Attempt("failed", error=errors[0] if errors else _describe_exit(code))
+
+
+def _until_locked(recv, proc) -> list[str]:
+    """Wait until the child holds the lock (it says so) or exits; what it sent so far."""
+    while True:
+        if recv.poll(0.2):
+            return _drain(recv, first_only=True)
+        if not proc.is_alive():
+            return []
+
+
+def _drain(recv, first_only: bool = False) -> list[str]:
+    """The child's messages still in the pipe (none once it is closed or broken)."""
+    messages: list[str] = []
+    try:
+        while recv.poll():
+            messages.append(recv.recv())
+            if first_only:
+                break
+    except (EOFError, OSError):
+        pass
+    if not first_only:
+        recv.close()
+    return messages
