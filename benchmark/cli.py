@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from benchmark.cli_checks import check_device, check_numbers, check_output_dir
+from benchmark.cli_studies import print_plan
 from benchmark.data.dataset import DataError
 from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
 from benchmark.protocols import PROTOCOLS
@@ -321,20 +322,6 @@ def _dry_report(run_dir: Path | None) -> int:
             f" its {len(records)} finished cells ({n_ok} ok, {len(records) - n_ok} failed)"
         )
     print("dry run: nothing computed, nothing written")
-    return 0
-
-
-def print_plan(plans: list[list]) -> int:
-    """``--dry-run``: one line per cell (done, or pending and why), then the counts."""
-    n = n_done = 0
-    for planned in plans:
-        for p in planned:
-            status = "done   " if p.done else "pending"
-            why = "" if p.done else f"  ({p.reason})"
-            print(f"{status}  {p.cell.name}{why}")
-            n += 1
-            n_done += p.done
-    print(f"{n} cells: {n_done} done, {n - n_done} to compute (dry run: nothing computed)")
     return 0
 
 

@@ -15,7 +15,21 @@ from benchmark.cli_checks import check_output_dir, check_output_file
 from benchmark.interrupt import Terminated, interrupted_line
 from benchmark.registry import UnknownNameError, datasets, resolve_names
 
-__all__ = ["study"]
+__all__ = ["study", "print_plan"]
+
+
+def print_plan(plans: list[list]) -> int:
+    """``--dry-run``: one line per cell (done, or pending and why), then the counts."""
+    n = n_done = 0
+    for planned in plans:
+        for p in planned:
+            status = "done   " if p.done else "pending"
+            why = "" if p.done else f"  ({p.reason})"
+            print(f"{status}  {p.cell.name}{why}")
+            n += 1
+            n_done += p.done
+    print(f"{n} cells: {n_done} done, {n - n_done} to compute (dry run: nothing computed)")
+    return 0
 
 
 def _fail(msg: str) -> int:
@@ -38,7 +52,6 @@ def study(args: argparse.Namespace, argv: list[str] | None = None) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from benchmark.cli import print_plan
     from benchmark.harness import plan
     from benchmark.reproduce import WORK_DIR, reproduce_configs, reproduce_dagmm
 
@@ -60,7 +73,6 @@ def _reproduce(args: argparse.Namespace) -> int:
 def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     from benchmark.ablation import ABLATION_DATASETS, modes_config, run_modes_ablation
     from benchmark.atomic import atomic_write_text
-    from benchmark.cli import print_plan
     from benchmark.harness import plan
 
     all_ds = list(datasets())

@@ -15,7 +15,6 @@ module, or an object, whose import registers what it defines).
 from __future__ import annotations
 
 import difflib
-import importlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ __all__ = [
     "get_dataset",
     "resolve_names",
     "load_plugins",
+    "NotInstalledError",
 ]
 
 DETECTOR_GROUP = "mmoc_bench.detectors"
@@ -134,24 +134,45 @@ def register_dataset(spec: DatasetSpec) -> DatasetSpec:
     return spec
 
 
+#: The distribution whose own entry points provide the built-in detectors and data sets.
+_SELF = "mmoc-bench"
+
+
+class NotInstalledError(RuntimeError):
+    """The suite's own entry points are missing: it was not installed (``pip install -e .``)."""
+
+
 def load_plugins() -> None:
-    """Import the built-in detectors/data sets and every entry-point plugin (once)."""
+    """Import every entry-point plugin once: the built-ins (this distribution's) and others.
+
+    The built-in detectors and data sets are plugins like any other, declared in
+    ``pyproject.toml``; that is what keeps this module on the ground floor. A broken
+    third-party plugin is skipped with a warning; a broken built-in raises.
+    """
     global _PLUGINS_LOADED
     if _PLUGINS_LOADED:
         return
-    _PLUGINS_LOADED = True
-    importlib.import_module("detectors")
-    importlib.import_module("benchmark.data")
+    own = 0
     for group in (DETECTOR_GROUP, DATASET_GROUP):
         for ep in entry_points(group=group):
+            builtin = ep.dist is not None and ep.dist.name == _SELF
+            own += builtin
             try:
                 ep.load()
             except Exception as exc:  # a broken plugin must not break the suite
+                if builtin:
+                    raise
                 warnings.warn(
                     f"plugin {ep.name!r} ({ep.value}) in {group} failed to load and is skipped:"
                     f" {type(exc).__name__}: {exc}",
                     stacklevel=2,
                 )
+    if own == 0:
+        raise NotInstalledError(
+            "no built-in detectors or data sets are registered: the suite is not installed;"
+            " run `make test` or `pip install -e .` in its folder"
+        )
+    _PLUGINS_LOADED = True
 
 
 def detectors(include_hidden: bool = False) -> dict[str, DetectorSpec]:

@@ -99,3 +99,14 @@ def test_hugging_face_datasets_is_not_shadowed(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["hugging", "face", "1456", "module"]
     assert not (ROOT / "datasets" / "__init__.py").exists()
+
+
+def test_without_its_entry_points_the_suite_says_to_install_itself(monkeypatch):
+    # The built-ins register through the suite's own entry points (pyproject.toml), so a
+    # checkout that was never installed must say so instead of offering no detectors.
+    from benchmark import registry
+
+    monkeypatch.setattr(registry, "_PLUGINS_LOADED", False)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])
+    with pytest.raises(registry.NotInstalledError, match="pip install -e"):
+        registry.detectors()

@@ -9,7 +9,7 @@ the tables above it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,8 @@ from tabulate import tabulate
 from benchmark.atomic import atomic_write_text
 from benchmark.cells import versions
 from benchmark.harness import RunConfig
+from benchmark.studies.design_variants import N_GENERATED, VARIANTS, DesignStudy
 from benchmark.tables import fmt_mean_std
-
-if TYPE_CHECKING:
-    from benchmark.studies.mmoc_design import DesignStudy
 
 __all__ = ["auroc_table", "write_report"]
 
@@ -187,8 +185,6 @@ def write_report(
     extra_params: Mapping[str, Any] | None,
 ) -> None:
     """Write ``study.output_md`` (the figure is already saved beside it)."""
-    from benchmark.studies.mmoc_design import N_GENERATED, VARIANTS
-
     variants, datasets = list(config.detectors), list(config.datasets)
     body, means = auroc_table(study.auroc, variants, datasets, config.folds)
     s = study.summary

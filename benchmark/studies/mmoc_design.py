@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,15 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from benchmark.cells import load_cell
-from benchmark.harness import PlannedCell, RunConfig, RunSummary, plan, run, variants_config
+from benchmark.harness import PlannedCell, RunConfig, plan, run, variants_config
 from benchmark.metrics import ranking_metrics
 from benchmark.preprocessing import Preprocessor
+from benchmark.studies.design_report import write_report
+from benchmark.studies.design_variants import N_GENERATED, VARIANTS, DesignStudy
 from benchmark.studies.toy import ToyPanel, fit_toy_panel, make_toy, toy_figure
 
 __all__ = [
+    "N_GENERATED",
     "VARIANTS",
     "DEFAULT_DATASETS",
     "TOY_VARIANTS",
@@ -40,25 +42,6 @@ __all__ = [
     "landing",
     "run_design_study",
 ]
-
-_CAT = "mmoc-gan-cat"
-_EARLIER = {
-    "feature_matching": "mean-hidden",
-    "pull_away_on": "discriminator",
-    "d_optimizer": "adam",
-    "scaling": "standard-linear",
-}
-
-#: Table label -> (registered detector, the switches that differ from OCAN's core).
-VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "ocan-core": (_CAT, {}),
-    "fm-mean-hidden": (_CAT, {"feature_matching": "mean-hidden"}),
-    "pull-away-on-D": (_CAT, {"pull_away_on": "discriminator"}),
-    "adam-for-D": (_CAT, {"d_optimizer": "adam"}),
-    "standardised-linear": (_CAT, {"scaling": "standard-linear"}),
-    "earlier-core": (_CAT, dict(_EARLIER)),
-    "ocan": ("ocan", {}),
-}
 
 #: Six real data sets plus the paper's production line (issue 9 asks for at least that).
 DEFAULT_DATASETS: tuple[str, ...] = (
@@ -82,26 +65,7 @@ TOY_TITLES = {
 #: The diagnostic's row groups, in table order.
 GROUPS: tuple[str, ...] = ("held-out normals", "anomalies", "generated")
 DIAGNOSTIC_FOLD = 0
-N_GENERATED = 1000
 REFIT_TOLERANCE = 1e-9
-
-
-@dataclass
-class DesignStudy:
-    """What :func:`run_design_study` produced (the report is already written)."""
-
-    output_md: Path
-    figure: Path
-    summary: RunSummary
-    auroc: pd.DataFrame  # dataset, variant, fold, auroc (status ok only)
-    landing: pd.DataFrame  # one row per (dataset, variant, group)
-    refits: pd.DataFrame  # one row per (dataset, variant): recorded and refit AUROC
-    toy: list[ToyPanel]
-    seconds: float
-
-    @property
-    def refit_ok(self) -> bool:
-        return bool(len(self.refits)) and bool(self.refits["match"].all())
 
 
 def default_run_dir(output_md: Path | str) -> Path:
@@ -315,7 +279,6 @@ def run_design_study(
     ``toy_steps`` caps the toy fits' steps (None: the preset's). Cells go to ``run_dir``
     (default :func:`default_run_dir`), so an interrupted study resumes like any run.
     """
-    from benchmark.studies.design_report import write_report
 
     start = time.perf_counter()
     output_md = Path(output_md)
