@@ -42,7 +42,11 @@ def test_a_plugin_package_registers_through_entry_points(tmp_path):
         from benchmark.data import Dataset
         from benchmark.registry import DatasetSpec, register_dataset, register_detector
 
-        @register_detector("toy-norm", summary="distance to the training mean")
+        @register_detector(
+            "toy-norm",
+            presets={"quick": {}, "paper": {}, "smoke": {}},
+            summary="distance to the training mean",
+        )
         class ToyNorm(Detector):
             def _fit(self, X):
                 self.mean_ = X.mean(axis=0)

@@ -27,6 +27,7 @@ from benchmark.cells import load_cell
 from benchmark.harness import PlannedCell, RunConfig, RunSummary, plan, run, variants_config
 from benchmark.metrics import ranking_metrics
 from benchmark.preprocessing import Preprocessor
+from benchmark.registry import DEFAULT_PRESET
 from benchmark.studies.toy import ToyPanel, fit_toy_panel, make_toy, toy_figure
 
 __all__ = [
@@ -120,7 +121,7 @@ def design_config(
     run_dir: Path | str,
     *,
     seed: int = 0,
-    preset: str = "quick",
+    preset: str = DEFAULT_PRESET,
     folds: int = 5,
     n_jobs: int = 1,
     device: str = "cpu",
@@ -298,7 +299,7 @@ def run_design_study(
     output_md: Path | str = Path("results") / "studies" / "mmoc-gan-design.md",
     *,
     seed: int = 0,
-    preset: str = "quick",
+    preset: str = DEFAULT_PRESET,
     folds: int = 5,
     n_jobs: int = 1,
     device: str = "cpu",
