@@ -22,6 +22,7 @@ from scipy import stats
 from tabulate import tabulate
 
 from benchmark.atomic import atomic_write_text
+from benchmark.registry import DEFAULT_PRESET
 from benchmark.tables import fmt_mean_std
 
 __all__ = [
@@ -315,7 +316,7 @@ def modes_config(
     output: Path | str,
     *,
     seed: int = 0,
-    preset: str = "quick",
+    preset: str = DEFAULT_PRESET,
     folds: int = 5,
     n_jobs: int = 1,
     device: str = "cpu",

@@ -13,7 +13,14 @@ from benchmark.cli_studies import print_plan
 from benchmark.data.dataset import DataError
 from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
 from benchmark.protocols import PROTOCOLS
-from benchmark.registry import UnknownNameError, datasets, detectors, resolve_names
+from benchmark.registry import (
+    DEFAULT_PRESET,
+    PRESETS,
+    UnknownNameError,
+    datasets,
+    detectors,
+    resolve_names,
+)
 from benchmark.studies import STUDIES
 
 __all__ = ["main", "build_parser"]
@@ -89,9 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     how.add_argument(
         "--preset",
-        default="quick",
-        choices=["quick", "paper"],
-        help="training budgets (default: quick)",
+        default=DEFAULT_PRESET,
+        choices=PRESETS,
+        help="training budgets: quick (capped), paper (the paper's) or smoke (the tiny ones of"
+        f" the CI regression check) (default: {DEFAULT_PRESET})",
     )
     how.add_argument(
         "--device",

@@ -7,7 +7,6 @@ file atomically; a rerun skips finished cells, a failed cell is never cached as 
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import time
@@ -25,7 +24,13 @@ from benchmark.data.dataset import Dataset
 from benchmark.folder import now, refresh_folder
 from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
-from benchmark.registry import get_dataset, get_detector
+from benchmark.registry import (
+    DEFAULT_PRESET,
+    DetectorSpec,
+    check_preset,
+    get_dataset,
+    get_detector,
+)
 from benchmark.results import collect_results
 from benchmark.splits import get_splits
 
@@ -45,7 +50,7 @@ class RunConfig:
     protocol: str = "kfold-normal"
     folds: int = 5
     seed: int = 0
-    preset: str = "quick"
+    preset: str = DEFAULT_PRESET  # one of benchmark.registry.PRESETS
     output: Path = Path("results") / "run"
     n_jobs: int = 1
     timeout: float | None = None
@@ -58,6 +63,9 @@ class RunConfig:
     isolate: bool = True
     memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
     argv: list[str] = field(default_factory=list)  # the command line, recorded in run.json
+
+    def __post_init__(self) -> None:
+        check_preset(self.preset)  # an unknown preset must not mean class defaults
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -129,16 +137,16 @@ def _load_dataset(name: str, config: RunConfig) -> Dataset:
     return get_dataset(name).load()
 
 
-def _detector(label: str, config: RunConfig) -> tuple[str, type, dict[str, Any]]:
-    """Resolve a table label to (registered name, class, constructor params)."""
+def _detector(label: str, config: RunConfig) -> tuple[str, DetectorSpec, dict[str, Any]]:
+    """Resolve a table label to (registered name, spec, constructor params).
+
+    A parameter the class does not have is an error here, before any cell runs.
+    """
     name, extra = config.variants.get(label, (label, {}))
     spec = get_detector(name)
     params = spec.params(config.preset) | config.detector_params.get(label, {}) | extra
-    return name, spec.cls, params
-
-
-def _accepts(cls: type, param: str) -> bool:
-    return param in inspect.signature(cls.__init__).parameters
+    spec.check_params(params, f"detector {label!r}" + (f" ({name})" if name != label else ""))
+    return name, spec, params
 
 
 def _preprocessing(cls: type, params: dict[str, Any]) -> str:
@@ -164,13 +172,10 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
         for fold in range(config.folds):
             train, test = splits.train[fold], splits.test[fold]
             inputs = CellInputs(ds.X[train], ds.X[test], ds.y[test])
-            for label, name, cls, params in detectors:
-                params = dict(params)
+            for label, name, spec, params in detectors:
+                cls = spec.cls
                 seed = cell_seed(config.seed, ds_name, label, fold)
-                if _accepts(cls, "random_state"):
-                    params["random_state"] = seed
-                if _accepts(cls, "device"):
-                    params["device"] = config.device
+                params = params | spec.runtime_params(seed, config.device)
                 cell = Cell(
                     dataset=ds_name,
                     label=label,

@@ -4,8 +4,14 @@ Add a detector in your own code with the decorator::
 
     from benchmark.registry import register_detector
 
-    @register_detector("my-detector", presets={"quick": {"n_epochs": 5}})
+    @register_detector(
+        "my-detector",
+        presets={"quick": {"n_epochs": 5}, "paper": {}, "smoke": {"n_epochs": 1}},
+    )
     class MyDetector(Detector): ...
+
+Every detector declares each preset of :data:`PRESETS` (an empty dict: class defaults),
+and every key must be one of its parameters; both are checked when it is registered.
 
 or from an installed package, without importing it yourself, through the entry-point
 groups ``mmoc_bench.detectors`` and ``mmoc_bench.datasets`` (the entry point names a
@@ -16,12 +22,16 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
 __all__ = [
+    "PRESETS",
+    "DEFAULT_PRESET",
+    "check_preset",
     "DetectorSpec",
     "DatasetSpec",
     "UnknownNameError",
@@ -47,23 +57,118 @@ class UnknownNameError(KeyError):
         return str(self.args[0])
 
 
+#: The presets every registered detector declares, and the only ones anything accepts:
+#: ``quick`` (capped budgets, the default), ``paper`` (the paper's budgets) and ``smoke``
+#: (tiny budgets: the CI regression check, :mod:`benchmark.regression`).
+PRESETS: tuple[str, ...] = ("quick", "paper", "smoke")
+
+#: The preset used wherever none is named (CLI, ``RunConfig``, ``DetectorSpec``).
+DEFAULT_PRESET = "quick"
+
+#: Parameters the harness sets per cell when a detector has them; never a preset's.
+RUNTIME_PARAMS = ("random_state", "device")
+
+
+def check_preset(preset: str) -> str:
+    """``preset`` if it is one of :data:`PRESETS`; otherwise an error listing them."""
+    if preset not in PRESETS:
+        raise _unknown("preset", preset, list(PRESETS))
+    return preset
+
+
+@cache
+def _param_names(cls: type) -> tuple[str, ...]:
+    """The parameters of detector class ``cls``: ``get_params()`` of a default instance."""
+    try:
+        return tuple(cls().get_params(deep=False))
+    except Exception as exc:
+        raise ValueError(
+            f"{cls.__qualname__}() cannot be built with its default parameters, so its"
+            f" parameters are unknown: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _check_names(cls: type, params: Mapping[str, Any], what: str) -> None:
+    """Raise a one-line error, starting with ``what``, for a key that ``cls`` lacks."""
+    known = _param_names(cls)
+    for key in params:
+        if key not in known:
+            raise ValueError(
+                f"{what}: {key!r} is not a parameter of {cls.__qualname__}"
+                f" (its parameters: {', '.join(sorted(known))})"
+            )
+
+
+def _checked_presets(
+    name: str, cls: type, presets: Mapping[str, Mapping[str, Any]] | None, hidden: bool
+) -> dict[str, dict[str, Any]]:
+    """The declared presets in :data:`PRESETS` order, or a one-line error saying what is wrong.
+
+    A hidden test double that declares nothing gets class defaults for every preset.
+    """
+    if presets is None and hidden:
+        return {p: {} for p in PRESETS}
+    presets = dict(presets or {})
+    missing = [p for p in PRESETS if p not in presets]
+    unknown = [p for p in presets if p not in PRESETS]
+    if missing or unknown:
+        what = [f"does not declare preset(s) {', '.join(map(repr, missing))}"] if missing else []
+        what += [f"declares unknown preset(s) {', '.join(map(repr, unknown))}"] if unknown else []
+        raise ValueError(
+            f"detector {name!r} {' and '.join(what)}; every detector declares exactly"
+            f" {', '.join(PRESETS)} (an empty dict means class defaults)"
+        )
+    try:
+        _param_names(cls)
+    except ValueError as exc:
+        raise ValueError(f"detector {name!r}: {exc}") from None
+    for preset in PRESETS:
+        _check_names(cls, presets[preset], f"detector {name!r}, preset {preset!r}")
+    return {p: dict(presets[p]) for p in PRESETS}
+
+
 @dataclass(frozen=True)
 class DetectorSpec:
-    """A registered detector: its class, per-preset parameters and a one-line summary."""
+    """A registered detector: its class, per-preset parameters and a one-line summary.
+
+    The presets are checked on creation (see :func:`register_detector`), so a spec always
+    has exactly :data:`PRESETS`, each naming only real parameters of ``cls``.
+    """
 
     name: str
     cls: type
-    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    presets: Mapping[str, Mapping[str, Any]] | None = None
     summary: str = ""
     hidden: bool = False  # test doubles: usable by name, left out of "all" and --list
 
-    def params(self, preset: str) -> dict[str, Any]:
-        """Constructor parameters for ``preset`` (an unknown preset means defaults)."""
-        return dict(self.presets.get(preset, {}))
+    def __post_init__(self) -> None:
+        checked = _checked_presets(self.name, self.cls, self.presets, self.hidden)
+        object.__setattr__(self, "presets", checked)
 
-    def build(self, preset: str = "paper", **overrides: Any):
-        """A fresh, unfitted detector for ``preset`` with ``overrides`` applied."""
-        return self.cls(**{**self.params(preset), **overrides})
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Every parameter the detector's class accepts (scikit-learn's ``get_params``)."""
+        return _param_names(self.cls)
+
+    def params(self, preset: str = DEFAULT_PRESET) -> dict[str, Any]:
+        """The parameters ``preset`` declares (a copy); an unknown preset is an error."""
+        return dict(self.presets[check_preset(preset)])
+
+    def runtime_params(self, seed: int | None, device: str) -> dict[str, Any]:
+        """``random_state`` and ``device`` for a cell, each only if the class has it."""
+        values = {"random_state": seed, "device": device}
+        return {k: values[k] for k in RUNTIME_PARAMS if k in self.param_names}
+
+    def check_params(self, params: Mapping[str, Any], what: str = "") -> None:
+        """Raise a one-line error, starting with ``what``, for a key the class lacks."""
+        _check_names(self.cls, params, what or f"detector {self.name!r}")
+
+    def build(self, preset: str = DEFAULT_PRESET, **overrides: Any) -> Any:
+        """A fresh, unfitted detector: ``preset``'s parameters, then ``overrides``.
+
+        Built with ``set_params``, which rejects a name that is not a parameter.
+        """
+        return self.cls().set_params(**(self.params(preset) | overrides))
 
 
 @dataclass(frozen=True)
@@ -97,14 +202,19 @@ _PLUGINS_LOADED = False
 def register_detector(
     name: str,
     *,
-    presets: dict[str, dict[str, Any]] | None = None,
+    presets: Mapping[str, Mapping[str, Any]] | None = None,
     summary: str = "",
     hidden: bool = False,
 ) -> Callable[[type], type]:
     """Class decorator: register a :class:`benchmark.base.Detector` under ``name``.
 
+    ``presets`` maps each name of :data:`PRESETS` to constructor parameters (``{}``:
+    class defaults); a missing or unknown preset, or a key that is not a parameter of the
+    class, is an error here rather than a silently different run later.
+
     ``hidden=True`` is for test doubles (e.g. a detector that always fails): it can be
     run by name but is not part of ``--detectors all``, ``--list`` or the smoke check.
+    A hidden detector may omit ``presets``: every preset then means class defaults.
     """
 
     def decorator(cls: type) -> type:
@@ -118,7 +228,7 @@ def register_detector(
         _DETECTORS[name] = DetectorSpec(
             name=name,
             cls=cls,
-            presets=dict(presets or {}),
+            presets=presets,
             summary=summary or (doc[0] if doc else ""),
             hidden=hidden,
         )

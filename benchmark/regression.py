@@ -1,7 +1,7 @@
 """CI regression guard: rerun the ``smoke`` configuration and compare its metric table.
 
 The smoke run is small on purpose (two small data sets, two folds, every registered
-detector, tiny training budgets, seed 0) so that CI can rerun it on every change. Its
+detector with its ``smoke`` preset, seed 0) so that CI can rerun it on every change. Its
 AUROC/AUPRC means over folds are committed as ``results/reference/smoke.csv`` with a
 tolerance per row; :func:`check` names detector, data set and metric of every value that
 left its tolerance, and every registered detector that the reference lacks.
@@ -11,7 +11,6 @@ left its tolerance, and every registered detector that the reference lacks.
 
 from __future__ import annotations
 
-import inspect
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from benchmark.registry import detectors
 
 __all__ = [
     "REFERENCE",
-    "SMOKE_BUDGETS",
+    "SMOKE_PRESET",
     "TOLERANCE",
     "Mismatch",
     "smoke_config",
@@ -49,16 +48,9 @@ SMOKE_SEED = 0
 SMOKE_FOLDS = 2
 METRICS = ("auroc", "auprc")
 
-#: Budget knobs shrunk for the smoke run; a knob applies when the detector accepts it,
-#: so detectors added later are covered without editing this table (they otherwise get
-#: their ``quick`` preset).
-SMOKE_BUDGETS: dict[str, Any] = {
-    "max_steps": 20,
-    "search_steps": 5,
-    "n_outer": 2,
-    "n_inner": 5,
-    "max_samples": 1000,
-}
+#: The preset of the smoke run: every registered detector declares one (its ``quick``
+#: preset with the training budgets cut), so a new detector cannot be left out of it.
+SMOKE_PRESET = "smoke"
 
 #: Absolute tolerance on a fold-mean AUROC/AUPRC, by detector family (see the README of
 #: ``results/reference``): deterministic classical detectors must agree to float noise;
@@ -89,11 +81,6 @@ class Mismatch:
         )
 
 
-def _smoke_params(cls: type) -> dict[str, Any]:
-    accepted = inspect.signature(cls.__init__).parameters
-    return {k: v for k, v in SMOKE_BUDGETS.items() if k in accepted}
-
-
 def smoke_config(
     output: Path,
     detector_names: list[str] | None = None,
@@ -109,8 +96,7 @@ def smoke_config(
     ``n_jobs`` and ``isolate`` are for measuring variability only; the reference is
     always made with the defaults.
     """
-    specs = detectors()
-    names = sorted(specs) if detector_names is None else list(detector_names)
+    names = sorted(detectors()) if detector_names is None else list(detector_names)
     small_line = production_line(n_normal=500, n_anomalies=15, seed=0)
     small_line.name = "production-line-small"
     return RunConfig(
@@ -118,12 +104,11 @@ def smoke_config(
         detectors=names,
         folds=SMOKE_FOLDS,
         seed=seed,
-        preset="quick",
+        preset=SMOKE_PRESET,
         output=Path(output),
         n_jobs=n_jobs,
         isolate=isolate,
         splits_dir=Path(output) / "splits",
-        detector_params={n: _smoke_params(specs[n].cls) for n in names},
         extra_datasets={small_line.name: small_line},
     )
 

@@ -32,6 +32,7 @@ most ``n_train_scores`` training rows rather than all of them: the search costs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -105,17 +106,21 @@ def latent_search(
     return scores, z.detach()
 
 
+_QUICK: dict[str, Any] = {
+    "max_steps": 200,
+    "hidden": (64, 64),
+    "g_hidden": (64,),
+    "search_steps": 20,
+    "search_lr": 0.1,
+}
+
+
 @register_detector(
     "anogan",
     presets={
-        "quick": {
-            "max_steps": 200,
-            "hidden": (64, 64),
-            "g_hidden": (64,),
-            "search_steps": 20,
-            "search_lr": 0.1,
-        },
+        "quick": _QUICK,
         "paper": {"n_epochs": 1000, "batch_size": 100, "search_steps": 500},
+        "smoke": {**_QUICK, "max_steps": 20, "search_steps": 5},
     },
     summary="AnoGAN: GAN on normals + per-row latent search (lam = 0.1)",
 )

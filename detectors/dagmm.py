@@ -150,6 +150,7 @@ class _DAGMMNet(nn.Module):
     presets={
         "quick": {"max_steps": 200, "batch_size": 256, "learning_rate": 1e-3},
         "paper": {},
+        "smoke": {"max_steps": 20, "batch_size": 256, "learning_rate": 1e-3},
     },
     summary="DAGMM: autoencoder + GMM estimation net, score = sample energy",
 )

@@ -9,7 +9,11 @@ from benchmark.base import Detector
 from benchmark.registry import register_detector
 
 
-@register_detector("gmm", summary="full-covariance Gaussian mixture, negative log-likelihood")
+@register_detector(
+    "gmm",
+    presets={"quick": {}, "paper": {}, "smoke": {}},
+    summary="full-covariance Gaussian mixture, negative log-likelihood",
+)
 class GMM(Detector):
     """Full-covariance Gaussian mixture fitted on the normals; score = -log p(x).
 

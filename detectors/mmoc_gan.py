@@ -20,6 +20,7 @@ __all__ = ["MMOCGAN", "MMOCGANCat", "MMOCGANMix"]
 #: and batch; ``paper``: the class defaults (1000 epochs of batch 100, 128-unit layers).
 _QUICK: dict[str, Any] = {"n_epochs": 1000, "max_steps": 300, "d_lr": 1e-2}
 _PAPER: dict[str, Any] = {"n_epochs": 1000, "batch_size": 100}
+_PRESETS = {"quick": _QUICK, "paper": _PAPER, "smoke": {**_QUICK, "max_steps": 20}}
 
 
 class MMOCGAN(ComplementaryGAN):
@@ -127,7 +128,7 @@ class MMOCGAN(ComplementaryGAN):
 
 @register_detector(
     "mmoc-gan-cat",
-    presets={"quick": _QUICK, "paper": _PAPER},
+    presets=_PRESETS,
     summary="MMOC-GAN on OCAN's core, one-hot mode code beside the noise; score = P(fake)",
 )
 class MMOCGANCat(MMOCGAN):
@@ -138,7 +139,7 @@ class MMOCGANCat(MMOCGAN):
 
 @register_detector(
     "mmoc-gan-mix",
-    presets={"quick": _QUICK, "paper": _PAPER},
+    presets=_PRESETS,
     summary="MMOC-GAN on OCAN's core, a learnable Gaussian per mode; score = P(fake)",
 )
 class MMOCGANMix(MMOCGAN):

@@ -21,6 +21,7 @@ __all__ = ["OCAN"]
             "hidden": (128, 128),
             "g_hidden": (128,),
         },
+        "smoke": {"batch_size": 70, "n_epochs": 1000, "max_steps": 20, "d_lr": 1e-2},
     },
     summary="OCAN complementary GAN, faithful to its official code; score = P(fake)",
 )

@@ -9,7 +9,11 @@ from benchmark.base import Detector
 from benchmark.registry import register_detector
 
 
-@register_detector("ocnn-neighbor", summary="mean distance to the k=5 nearest training normals")
+@register_detector(
+    "ocnn-neighbor",
+    presets={"quick": {}, "paper": {}, "smoke": {}},
+    summary="mean distance to the k=5 nearest training normals",
+)
 class OCNNNeighbor(Detector):
     """kNN distance detector: score = mean distance to the ``n_neighbors`` nearest normals.
 

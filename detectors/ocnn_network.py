@@ -45,6 +45,7 @@ _G = {"sigmoid": torch.sigmoid, "linear": lambda h: h, "cosine": torch.cos}
     presets={
         "quick": {"max_steps": 300},
         "paper": {},
+        "smoke": {"max_steps": 20},
     },
     summary="OC-NN: one hidden layer, hinge objective, r = nu-quantile; score r - y",
 )

@@ -11,7 +11,7 @@ from benchmark.registry import register_detector
 
 @register_detector(
     "ocsvm",
-    presets={"quick": {"max_samples": 3000}},
+    presets={"quick": {"max_samples": 3000}, "paper": {}, "smoke": {"max_samples": 1000}},
     summary="RBF one-class SVM, nu=0.5, gamma=1/d (paper-era defaults)",
 )
 class OCSVM(Detector):

@@ -78,6 +78,7 @@ class TiedAutoencoder(nn.Module):
     presets={
         "quick": {"n_outer": 5, "n_inner": 10, "max_steps": 300},
         "paper": {"n_outer": 20, "n_inner": 50, "batch_size": 133},
+        "smoke": {"n_outer": 2, "n_inner": 5, "max_steps": 20},
     },
     summary="robust deep autoencoder (l2,1 rows); score = reconstruction error",
 )

@@ -26,6 +26,7 @@ __all__ = ["RGAN"]
     presets={
         "quick": {"n_epochs": 1000, "max_steps": 300},
         "paper": {"n_epochs": 1000, "batch_size": 100, "hidden": (128, 128), "g_hidden": (128,)},
+        "smoke": {"n_epochs": 1000, "max_steps": 20},
     },
     summary="regular GAN on the normals (OCAN's RGAN baseline); score = 1 - D(x)",
 )

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.cli import main
+from benchmark.cli import build_parser, main
+from benchmark.registry import DEFAULT_PRESET, PRESETS
 
 
 def test_help_explains_the_options(capsys):
@@ -31,6 +32,16 @@ def test_help_explains_the_options(capsys):
         "--normal-label",
     ):
         assert flag in text
+
+
+def test_preset_choices_are_the_registry_presets(capsys):
+    (action,) = [a for a in build_parser()._actions if "--preset" in a.option_strings]
+    assert list(action.choices) == list(PRESETS) and action.default == DEFAULT_PRESET
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--preset", "fast"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'fast' (choose from 'quick', 'paper', 'smoke')" in err
 
 
 def test_list_shows_key_facts(capsys):

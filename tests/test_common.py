@@ -6,8 +6,6 @@ is registered.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -21,13 +19,7 @@ NAMES = sorted(n for n in detectors() if not n.startswith("test-"))
 
 def _build(name: str, seed: int | None = 0) -> Detector:
     spec = detectors()[name]
-    params = spec.params("quick")
-    accepted = inspect.signature(spec.cls.__init__).parameters
-    if "random_state" in accepted:
-        params["random_state"] = seed
-    if "device" in accepted:
-        params["device"] = "cpu"
-    return spec.cls(**params)
+    return spec.build("quick", **spec.runtime_params(seed, "cpu"))
 
 
 def test_the_suite_registers_the_paper_methods():

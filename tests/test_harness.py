@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from benchmark.base import Detector
 from benchmark.harness import RunConfig, plan, run
-from benchmark.registry import register_detector
+from benchmark.registry import get_detector, register_detector
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +56,24 @@ def _config(tmp_path, **kw) -> RunConfig:
         splits_dir=tmp_path / "splits",
     )
     return RunConfig(**(base | kw))
+
+
+def test_a_parameter_the_detector_lacks_is_an_error_before_any_cell(tmp_path):
+    config = _config(tmp_path, detector_params={"gmm": {"n_component": 2}})
+    with pytest.raises(ValueError, match="detector 'gmm': 'n_component' is not a parameter of GMM"):
+        plan(config, dry=True)
+    bad_variant = _config(tmp_path, detectors=["g2"], variants={"g2": ("gmm", {"k": 2})})
+    with pytest.raises(ValueError, match=r"detector 'g2' \(gmm\): 'k' is not a parameter"):
+        plan(bad_variant, dry=True)
+
+
+def test_cells_get_random_state_and_device_only_when_the_class_has_them(tmp_path):
+    config = _config(tmp_path, detectors=["gmm", "ocnn-neighbor", "rgan"], device="cuda:1")
+    params = {p.cell.label: p.cell.params for p in plan(config, dry=True) if p.cell.fold == 0}
+    assert params["ocnn-neighbor"] == {}
+    assert set(params["gmm"]) == {"random_state"}
+    assert params["rgan"]["device"] == "cuda:1" and params["rgan"]["random_state"] >= 0
+    assert params["rgan"]["max_steps"] == get_detector("rgan").params("quick")["max_steps"]
 
 
 def test_run_writes_long_results_with_provenance(tmp_path):

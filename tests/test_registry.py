@@ -1,4 +1,4 @@
-"""Registries: third-party entry points, and no clash with Hugging Face ``datasets``."""
+"""Registries: declared presets, third-party entry points, no clash with HF ``datasets``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.registry import UnknownNameError, get_dataset, get_detector
+from benchmark.base import Detector
+from benchmark.harness import RunConfig
+from benchmark.registry import (
+    DEFAULT_PRESET,
+    PRESETS,
+    DetectorSpec,
+    UnknownNameError,
+    detectors,
+    get_dataset,
+    get_detector,
+    register_detector,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +45,104 @@ def test_unknown_names_suggest_the_closest():
         get_dataset("thyroids")
 
 
+class _Steps(Detector):
+    """A detector with two parameters, for the preset checks."""
+
+    def __init__(self, max_steps: int = 100, lr: float = 0.1):
+        self.max_steps = max_steps
+        self.lr = lr
+
+
+class _RenamedSteps(Detector):
+    """``_Steps`` after ``max_steps`` was renamed ``n_steps``."""
+
+    def __init__(self, n_steps: int = 100, lr: float = 0.1):
+        self.n_steps = n_steps
+        self.lr = lr
+
+
+def _rejected(presets, cls=_Steps, hidden=False) -> str:
+    """The error registering ``cls`` with ``presets`` raises; it must not be registered."""
+    name = "test-presets-rejected"
+    with pytest.raises(ValueError) as info:
+        register_detector(name, presets=presets, hidden=hidden)(cls)
+    assert name not in detectors(include_hidden=True)
+    message = str(info.value)
+    assert len(message.splitlines()) == 1 and name in message
+    return message
+
+
+def test_one_list_of_presets_and_quick_is_the_default():
+    assert PRESETS == ("quick", "paper", "smoke") and DEFAULT_PRESET == "quick"
+    assert RunConfig(datasets=[], detectors=[]).preset == DEFAULT_PRESET
+    spec = get_detector("ocsvm")
+    assert spec.build().get_params()["max_samples"] == spec.params("quick")["max_samples"]
+    for name, spec in detectors().items():
+        assert tuple(spec.presets) == PRESETS, name
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda: get_detector("rgan").params("fast"),
+        lambda: get_detector("rgan").build("fast"),
+        lambda: RunConfig(datasets=["vowels"], detectors=["gmm"], preset="fast"),
+    ],
+    ids=["params", "build", "RunConfig"],
+)
+def test_an_unknown_preset_is_an_error_naming_the_known_ones(use):
+    known = r"unknown preset 'fast'.*\(known: paper, quick, smoke\)"
+    with pytest.raises(UnknownNameError, match=known):
+        use()
+
+
+def test_a_preset_key_that_is_not_a_parameter_is_rejected_at_registration():
+    message = _rejected({"quick": {"max_steps": 5}, "paper": {"lr_d": 1.0}, "smoke": {}})
+    assert "preset 'paper'" in message and "'lr_d' is not a parameter of _Steps" in message
+    assert "lr, max_steps" in message  # the parameters it does have
+
+
+@pytest.mark.parametrize(
+    ("presets", "expected"),
+    [
+        ({"quick": {}, "paper": {}}, "does not declare preset(s) 'smoke'"),
+        (None, "does not declare preset(s) 'quick', 'paper', 'smoke'"),
+        ({"quick": {}, "paper": {}, "smoke": {}, "fast": {}}, "unknown preset(s) 'fast'"),
+    ],
+    ids=["one-missing", "none", "unknown"],
+)
+def test_a_detector_must_declare_exactly_the_known_presets(presets, expected):
+    assert expected in _rejected(presets)
+
+
+def test_renaming_a_parameter_fails_loudly():
+    """The smoke budget names ``max_steps``; after a rename it would have stopped applying."""
+    presets = {"quick": {"lr": 0.01}, "paper": {}, "smoke": {"max_steps": 20}}
+    register_detector("test-presets-steps", presets=presets, hidden=True)(_Steps)
+    assert get_detector("test-presets-steps").params("smoke") == {"max_steps": 20}
+    message = _rejected(presets, cls=_RenamedSteps)
+    assert "preset 'smoke': 'max_steps' is not a parameter of _RenamedSteps" in message
+
+
+def test_hidden_test_doubles_may_omit_presets_but_not_misdeclare_them():
+    spec = DetectorSpec("test-presets-double", _Steps, hidden=True)
+    assert all(spec.params(p) == {} for p in PRESETS)
+    assert spec.build("smoke").get_params() == {"max_steps": 100, "lr": 0.1}
+    assert "'max_step' is not a parameter" in _rejected(
+        {"quick": {}, "paper": {}, "smoke": {"max_step": 1}}, hidden=True
+    )
+
+
+def test_build_and_runtime_params_go_by_get_params():
+    spec = DetectorSpec("test-presets-steps", _Steps, presets={p: {} for p in PRESETS})
+    with pytest.raises(ValueError, match="Invalid parameter 'max_step'"):
+        spec.build("quick", max_step=3)
+    assert spec.build("quick", max_steps=3).max_steps == 3
+    assert spec.runtime_params(7, "cuda") == {}
+    assert get_detector("gmm").runtime_params(7, "cuda") == {"random_state": 7}
+    assert get_detector("rgan").runtime_params(7, "cuda") == {"random_state": 7, "device": "cuda"}
+
+
 def test_a_plugin_package_registers_through_entry_points(tmp_path):
     (tmp_path / "toy_plugin.py").write_text(
         textwrap.dedent("""
@@ -42,7 +151,11 @@ def test_a_plugin_package_registers_through_entry_points(tmp_path):
         from benchmark.data import Dataset
         from benchmark.registry import DatasetSpec, register_dataset, register_detector
 
-        @register_detector("toy-norm", summary="distance to the training mean")
+        @register_detector(
+            "toy-norm",
+            presets={"quick": {}, "paper": {}, "smoke": {}},
+            summary="distance to the training mean",
+        )
         class ToyNorm(Detector):
             def _fit(self, X):
                 self.mean_ = X.mean(axis=0)

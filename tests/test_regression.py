@@ -5,14 +5,39 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmark.harness import plan
 from benchmark.registry import detectors
-from benchmark.regression import REFERENCE, compare, load_reference, run_smoke
+from benchmark.regression import (
+    REFERENCE,
+    SMOKE_PRESET,
+    compare,
+    load_reference,
+    run_smoke,
+    smoke_config,
+)
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     """One rerun of the smoke configuration, shared by the tests below."""
     return run_smoke(tmp_path_factory.mktemp("smoke"))
+
+
+def test_smoke_cells_use_each_detectors_declared_smoke_preset(tmp_path):
+    config = smoke_config(tmp_path)
+    assert config.preset == SMOKE_PRESET == "smoke" and not config.detector_params
+    specs = detectors()
+    for p in plan(config, dry=True):
+        spec = specs[p.cell.detector]
+        runtime = spec.runtime_params(p.cell.seed, config.device)
+        assert p.cell.params == spec.params("smoke") | runtime, p.cell.name
+
+
+def test_smoke_presets_cut_every_gradient_step_budget():
+    """The smoke run stays seconds long: each neural detector's step cap is below quick's."""
+    for name, spec in detectors().items():
+        if spec.cls.neural:
+            assert spec.params("smoke")["max_steps"] < spec.params("quick")["max_steps"], name
 
 
 def test_smoke_covers_every_registered_detector(smoke):

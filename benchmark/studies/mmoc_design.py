@@ -26,6 +26,7 @@ from benchmark.cells import load_cell
 from benchmark.harness import PlannedCell, RunConfig, plan, run, variants_config
 from benchmark.metrics import ranking_metrics
 from benchmark.preprocessing import Preprocessor
+from benchmark.registry import DEFAULT_PRESET
 from benchmark.studies.design_report import write_report
 from benchmark.studies.design_variants import N_GENERATED, VARIANTS, DesignStudy
 from benchmark.studies.toy import ToyPanel, fit_toy_panel, make_toy, toy_figure
@@ -84,7 +85,7 @@ def design_config(
     run_dir: Path | str,
     *,
     seed: int = 0,
-    preset: str = "quick",
+    preset: str = DEFAULT_PRESET,
     folds: int = 5,
     n_jobs: int = 1,
     device: str = "cpu",
@@ -262,7 +263,7 @@ def run_design_study(
     output_md: Path | str = Path("results") / "studies" / "mmoc-gan-design.md",
     *,
     seed: int = 0,
-    preset: str = "quick",
+    preset: str = DEFAULT_PRESET,
     folds: int = 5,
     n_jobs: int = 1,
     device: str = "cpu",
