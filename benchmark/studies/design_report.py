@@ -18,7 +18,7 @@ from tabulate import tabulate
 from benchmark.atomic import atomic_write_text
 from benchmark.cells import versions
 from benchmark.harness import RunConfig
-from benchmark.tables import fmt_mean_std
+from benchmark.tabular import fmt_mean_std
 
 if TYPE_CHECKING:
     from benchmark.studies.mmoc_design import DesignStudy
