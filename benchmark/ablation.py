@@ -1,4 +1,4 @@
-"""The paper's Table 2: MMOC-GAN over the number of modes m, defined once.
+"""The ablation behind the paper's Table 2: MMOC-GAN over the number of modes m.
 
 One harness run with a table label per variant (``mmoc-gan-cat-m5`` is ``mmoc-gan-cat``
 with ``n_modes=5``; ``mmoc-gan-mix-m10-nomi`` is ``mmoc-gan-mix`` with ``n_modes=10`` and
@@ -6,14 +6,13 @@ with ``n_modes=5``; ``mmoc-gan-mix-m10-nomi`` is ``mmoc-gan-mix`` with ``n_modes
 resumes like any other. The table reports mean ± std over the folds under the ``native``
 policy (the discriminator's own P(real) < 0.5 rule, as the paper did) plus AUROC, and a
 paired t-test across folds of m = 10 against m = 1 answers the paper's question: do the
-modes matter? The report (:mod:`benchmark.report.table2`) renders the same definitions.
+modes matter? The table itself is defined in :mod:`benchmark.tables`; ``table2.md``
+here and the report render that one definition.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +22,19 @@ from tabulate import tabulate
 
 from benchmark.atomic import atomic_write_text
 from benchmark.registry import DEFAULT_PRESET
-from benchmark.tables import fmt_mean_std
+from benchmark.tables import ModesVariant, modes_numeric, modes_table, table2_rows
 
 __all__ = [
     "ABLATION_DATASETS",
     "LATENTS",
     "PAPER_MODES",
-    "TABLE2_METRICS",
-    "ModesVariant",
+    "TEST_PAIR",
     "modes_config",
-    "modes_numeric",
-    "modes_table",
     "modes_variants",
     "holm",
     "paired_modes_test",
-    "parse_label",
     "run_modes_ablation",
+    "write_table2",
 ]
 
 #: The numbers of modes of the paper's Table 2.
@@ -48,53 +44,8 @@ LATENTS: tuple[str, ...] = ("cat", "mix")
 #: The synthetic production line (the paper's data set) and three multimodal real ones.
 ABLATION_DATASETS: tuple[str, ...] = ("production-line", "pendigits", "satimage-2", "annthyroid")
 
-#: Table 2's columns; F1 (normal) is the paper's F1 column, F1 (anomaly) the usual one.
-TABLE2_METRICS: dict[str, str] = {
-    "pass_acc": "pass acc.",
-    "non_pass_acc": "non-pass acc.",
-    "f1_normal": "F1 (normal)",
-    "f1_anomaly": "F1 (anomaly)",
-    "auroc": "AUROC",
-}
-
-POLICY = "native"
 #: The paired test's pair: the paper's default m against a single mode.
 TEST_PAIR: tuple[int, int] = (10, 1)
-_LABEL = re.compile(r"^mmoc-gan-(cat|mix)-m(\d+)(-nomi)?$")
-
-
-@dataclass(frozen=True)
-class ModesVariant:
-    """One row of Table 2: a latent (``cat``/``mix``), m, and whether the MI term is on."""
-
-    latent: str
-    m: int
-    mi: bool = True
-
-    @property
-    def detector(self) -> str:
-        return f"mmoc-gan-{self.latent}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.detector}-m{self.m}" + ("" if self.mi else "-nomi")
-
-    @property
-    def row(self) -> str:
-        if self.m == 1:
-            return "m = 1 (no MI: the term is 0 with one mode)"
-        return f"m = {self.m}" + ("" if self.mi else ", no MI")
-
-    def params(self) -> dict:
-        return {"n_modes": self.m} | ({} if self.mi else {"mi_weight": 0.0})
-
-
-def parse_label(label: str) -> ModesVariant | None:
-    """The variant a table label names, or None for any other label."""
-    match = _LABEL.match(label)
-    if match is None:
-        return None
-    return ModesVariant(match[1], int(match[2]), match[3] is None)
 
 
 def modes_variants(
@@ -116,78 +67,10 @@ def modes_variants(
     return out
 
 
-def _native(results: pd.DataFrame) -> pd.DataFrame:
-    """Native-policy rows of Table 2 labels, with their variant's latent, m and MI."""
-    if results.empty:
-        return results
-    sub = results[results["policy"] == POLICY].copy()
-    parsed = sub["detector"].map(parse_label)
-    sub = sub[parsed.notna()].copy()
-    parsed = parsed[parsed.notna()]
-    sub["variant"] = parsed
-    return sub
-
-
-def modes_numeric(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std and fold count per (dataset, variant): the machine-readable Table 2."""
-    sub = _native(results)
-    if sub.empty:
-        return pd.DataFrame()
-    sub = sub[sub["status"] == "ok"]
-    rows = []
-    for (dataset, label), g in sub.groupby(["dataset", "detector"], sort=False):
-        v = parse_label(label)
-        row = {"dataset": dataset, "detector": v.detector, "m": v.m, "mi": v.mi, "label": label}
-        for metric in TABLE2_METRICS:
-            vals = pd.to_numeric(g[metric], errors="coerce")
-            row |= {
-                f"{metric}_mean": vals.mean(),
-                f"{metric}_std": vals.std(ddof=1),
-                f"{metric}_count": int(vals.notna().sum()),
-            }
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def modes_table(results: pd.DataFrame, *, folds: int | None = None) -> pd.DataFrame:
-    """Table 2 as text: rows (dataset, detector, row name), mean ± std per column.
-
-    A failed fold is left out of the mean and noted (``(4/5)``); a variant whose every
-    fold failed reads ``failed``. Rows follow :func:`modes_variants`' order.
-    """
-    sub = _native(results)
-    rows: dict[tuple[str, str, str], dict[str, str]] = {}
-    if not sub.empty:
-        order = sorted(
-            set(sub["detector"]),
-            key=lambda lbl: (
-                parse_label(lbl).latent,
-                not parse_label(lbl).mi,
-                parse_label(lbl).m,
-            ),
-        )
-        for dataset in dict.fromkeys(sub["dataset"]):
-            for label in order:
-                g = sub[(sub["dataset"] == dataset) & (sub["detector"] == label)]
-                if g.empty:
-                    continue
-                v = parse_label(label)
-                ok = g[g["status"] == "ok"]
-                expected = folds if folds is not None else int(g["fold"].nunique())
-                rows[(dataset, v.detector, v.row)] = {
-                    header: fmt_mean_std(ok[metric], expected) if len(ok) else "failed"
-                    for metric, header in TABLE2_METRICS.items()
-                }
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(TABLE2_METRICS.values()))
-    if rows:
-        table.index = pd.MultiIndex.from_tuples(list(rows), names=["dataset", "detector", "row"])
-    return table
-
-
 def paired_modes_test(results: pd.DataFrame, pair: tuple[int, int] = TEST_PAIR) -> pd.DataFrame:
     """Paired t-test across folds of AUROC, m = ``pair[0]`` against m = ``pair[1]`` (both
     with MI), per data set and detector: mean difference, t, two-sided p, folds won."""
-    sub = _native(results)
+    sub = table2_rows(results)
     if sub.empty:
         return pd.DataFrame()
     sub = sub[sub["status"] == "ok"]

@@ -35,8 +35,10 @@ __all__ = [
     "ROUTINE_REASONS",
     "Cell",
     "CellInputs",
+    "FittedCell",
     "cell_seed",
     "compute_cell",
+    "fit_cell",
     "write_cell",
     "failure_record",
     "load_cell",
@@ -117,6 +119,38 @@ class CellInputs:
     y_test: np.ndarray
 
 
+@dataclass
+class FittedCell:
+    """A cell's preprocessing fitted on its training rows, both row sets scaled by it,
+    and (after :meth:`fit`) its fitted detector: the first half of every cell."""
+
+    preprocessor: Preprocessor
+    X_train: np.ndarray
+    X_test: np.ndarray
+    detector: Any = None
+    fit_seconds: float = float("nan")
+
+    @classmethod
+    def preprocess(cls, cell: Cell, inputs: CellInputs) -> FittedCell:
+        """Fit the cell's preprocessing on its training rows and scale both row sets."""
+        pre = Preprocessor(cell.preprocessing).fit(inputs.X_train)
+        return cls(pre, pre.transform(inputs.X_train), pre.transform(inputs.X_test))
+
+    def fit(self, detector_cls: type, params: dict[str, Any]) -> FittedCell:
+        """Build the detector from ``params`` and fit it on the scaled training rows."""
+        self.detector = detector_cls(**params)
+        t0 = time.perf_counter()
+        self.detector.fit(self.X_train)
+        self.fit_seconds = time.perf_counter() - t0
+        return self
+
+
+def fit_cell(cell: Cell, inputs: CellInputs, detector_cls: type) -> FittedCell:
+    """Preprocess and fit ``cell`` exactly as :func:`compute_cell` does (a refit of a
+    finished cell, e.g. Figure 4's, gets the cell's model); exceptions propagate."""
+    return FittedCell.preprocess(cell, inputs).fit(detector_cls, cell.params)
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
@@ -173,13 +207,10 @@ def _compute(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, 
     }
     arrays: dict[str, np.ndarray] = {}
     try:
-        pre = Preprocessor(cell.preprocessing).fit(inputs.X_train)
-        X_train = pre.transform(inputs.X_train)
-        X_test = pre.transform(inputs.X_test)
-        record["preprocessing"] = pre.summary(inputs.X_train, inputs.X_test)
-        detector = detector_cls(**cell.params)
-        t0 = time.perf_counter()
-        detector.fit(X_train)
+        fitted = FittedCell.preprocess(cell, inputs)
+        record["preprocessing"] = fitted.preprocessor.summary(inputs.X_train, inputs.X_test)
+        detector = fitted.fit(detector_cls, cell.params).detector
+        X_test = fitted.X_test
         t1 = time.perf_counter()
         scores = np.asarray(detector.decision_function(X_test), dtype=np.float64).reshape(-1)
         t2 = time.perf_counter()
@@ -193,7 +224,7 @@ def _compute(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, 
             )
         train_scores = np.asarray(detector.decision_scores_, dtype=np.float64).reshape(-1)
         native = getattr(detector, "native_threshold_", None)
-        record["fit_seconds"] = t1 - t0
+        record["fit_seconds"] = fitted.fit_seconds
         record["score_seconds"] = t2 - t1
         record["native_threshold"] = native
         record["device"] = str(getattr(detector, "device_", "cpu"))

@@ -210,11 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         _print_list()
         return 0
     if args.report is not None or args.update_reference:
-        from benchmark.report.commands import report_command, update_reference_command
-
         if args.dry_run:
             return _dry_report(args.report)
-        return report_command(args.report) if args.report else update_reference_command()
+        if args.report is None:
+            from benchmark.regression import update_reference_command
+
+            return update_reference_command()
+        from benchmark.report.commands import report_command
+
+        return report_command(args.report)
     error = check_numbers(args) or check_device(args.device)
     if error:
         return _fail(error)

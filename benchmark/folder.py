@@ -176,11 +176,15 @@ def refresh_folder(output: Path, invocation: dict | None = None) -> list[Path]:
     try:
         records = folder_records(output)
         frame = collect_results(records)
-        paths = write_results(frame, output) + write_table1(frame, output)
         history = _history(read_manifest(output))
         if invocation is not None:
             history.append(invocation)
-        atomic_write_json(output / "run.json", _manifest(records, history))
+        manifest = _manifest(records, history)
+        # Table 1 in run.json's order of data sets and detectors, as the report shows it.
+        paths = write_results(frame, output) + write_table1(
+            frame, output, manifest["datasets"], manifest["detectors"]
+        )
+        atomic_write_json(output / "run.json", manifest)
         return [*paths, output / "run.json"]
     finally:
         lock.release()

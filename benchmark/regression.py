@@ -37,6 +37,7 @@ __all__ = [
     "compare",
     "check",
     "update_reference",
+    "update_reference_command",
 ]
 
 #: Where the committed reference table lives (relative to the repository root).
@@ -221,3 +222,10 @@ def update_reference(path: Path = REFERENCE, output: Path | None = None) -> pd.D
     for f in failed:
         print(f"  FAILED {f['cell']}: {f['error']}")
     return table
+
+
+def update_reference_command() -> int:
+    """``--update-reference``: rewrite the committed reference; 0 when every cell succeeded."""
+    table = update_reference(REFERENCE)
+    print("review the change with `git diff results/reference/` before committing it")
+    return 0 if table["value"].notna().all() else 1

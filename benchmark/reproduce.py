@@ -21,6 +21,7 @@ import pandas as pd
 
 from benchmark.cells import versions
 from benchmark.harness import RunConfig, run
+from benchmark.tabular import fmt_mean_std
 
 __all__ = ["DAGMM_PAPER", "WORK_DIR", "reproduce_configs", "reproduce_dagmm"]
 
@@ -33,14 +34,6 @@ DAGMM_PAPER: dict[tuple[str, str], tuple[float, float, float]] = {
 }
 
 _METRICS = ("precision", "recall", "f1_anomaly")
-
-
-def _mean_std(values: pd.Series) -> str:
-    values = values.dropna()
-    if values.empty:
-        return "n/a"
-    std = values.std(ddof=1) if len(values) > 1 else float("nan")
-    return f"{values.mean():.4f} ± {std:.4f}"
 
 
 def _table(frame: pd.DataFrame, datasets: Sequence[str], detectors: Sequence[str]) -> list[str]:
@@ -56,11 +49,11 @@ def _table(frame: pd.DataFrame, datasets: Sequence[str], detectors: Sequence[str
             paper = DAGMM_PAPER.get((det, ds))
             cells = [ds, det, str(len(ok))]
             for i, m in enumerate(_METRICS):
-                cells.append(_mean_std(ok[m]))
+                cells.append(fmt_mean_std(ok[m], digits=4))
                 cells.append(f"{paper[i]:.4f}" if paper else "—")
             gap = ok["f1_anomaly"].mean() - paper[2] if paper and len(ok) else float("nan")
             cells.append(f"{gap:+.4f}")
-            cells.append(_mean_std(ok["auroc"]))
+            cells.append(fmt_mean_std(ok["auroc"], digits=4))
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 

@@ -1,114 +1,303 @@
-"""The paper's Table 1 from the long results: mean ± std over folds, per data set.
+"""The paper's tables, each defined once: Table 1 (detectors) and Table 2 (MMOC-GAN's modes).
 
-Columns: pass acc., non-pass acc., acc., F1 (normal positive, the paper's), F1 (anomaly
-positive) under ``train-quantile`` ("raw train") and under ``oracle-f1`` ("fine tune",
-an **oracle** that looks at test labels), then AUROC and AUPRC. A detector whose folds
-failed shows ``failed``; one with some failed folds shows how many folds the mean uses.
+Every writer uses these definitions: the run folder's ``table1.md``/``.csv``/``.tex``
+(:func:`write_table1`), the report (``benchmark.report``) and the ablation's
+``table2.md`` (:mod:`benchmark.ablation`). Cells read ``mean ± std`` over folds
+(:func:`benchmark.tabular.fmt_mean_std`); the best mean of each column is bold.
+
+Table 1 reports the paper's four thresholded columns (plus F1 with the anomaly class
+positive) under the three threshold policies the paper uses: ``native`` (the detector's
+own rule, how MMOC-GAN was evaluated), ``train-quantile`` ("raw train") and
+``oracle-f1`` ("fine tune", an **oracle** that looks at the test labels, how the paper
+tuned its baselines), then AUROC and AUPRC. Table 2 reports MMOC-GAN over the number of
+modes m under its native rule.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tabulate import tabulate
 
 from benchmark.atomic import atomic_write_text
+from benchmark.base import TRAIN_QUANTILE
+from benchmark.tabular import Table, bold_best, fmt_mean_std
 
-__all__ = ["aggregate", "table1", "write_table1", "fmt_mean_std"]
+__all__ = [
+    "METRIC_LABELS",
+    "TABLE1_COLUMNS",
+    "TABLE1_POLICIES",
+    "TABLE1_NOTE",
+    "TABLE2_METRICS",
+    "TABLE2_POLICY",
+    "ModesVariant",
+    "parse_label",
+    "table1",
+    "write_table1",
+    "table2_rows",
+    "modes_numeric",
+    "modes_table",
+    "table2",
+]
 
-THRESHOLD_METRICS = {
+#: Column labels of the metrics, shared by both tables. F1 (normal) takes the normal class
+#: as positive (the paper's F1 column); F1 (anomaly) the anomaly class (the usual one).
+METRIC_LABELS: dict[str, str] = {
     "pass_acc": "pass acc.",
     "non_pass_acc": "non-pass acc.",
     "acc": "acc.",
     "f1_normal": "F1 (normal)",
     "f1_anomaly": "F1 (anomaly)",
+    "auroc": "AUROC",
+    "auprc": "AUPRC",
 }
-TABLE1_POLICIES = {"train-quantile": "raw train", "oracle-f1": "fine tune [ORACLE]"}
-RANKING_METRICS = {"auroc": "AUROC", "auprc": "AUPRC"}
+#: Table 1's threshold policies and their labels (the paper's "raw train" and "fine tune").
+TABLE1_POLICIES: dict[str, str] = {
+    "native": "native",
+    "train-quantile": "raw train",
+    "oracle-f1": "fine tune (ORACLE)",
+}
+_THRESHOLDED = ("pass_acc", "non_pass_acc", "acc", "f1_normal", "f1_anomaly")
+#: (policy, metric, header) of Table 1's columns; AUROC and AUPRC need no threshold.
+TABLE1_COLUMNS: list[tuple[str, str, str]] = [
+    (policy, metric, f"{label} {METRIC_LABELS[metric]}")
+    for policy, label in TABLE1_POLICIES.items()
+    for metric in _THRESHOLDED
+] + [("train-quantile", m, METRIC_LABELS[m]) for m in ("auroc", "auprc")]
+TABLE1_NOTE = (
+    "Mean ± std over folds. *native*: the detector's own rule (train-quantile when it has"
+    f" none); *raw train*: threshold at the {100 * TRAIN_QUANTILE:g} % quantile of the"
+    " training scores; **fine tune (ORACLE)**: the threshold maximising F1 on the **test"
+    " labels**, as the paper tuned its baselines: an oracle, not an achievable result."
+    " F1 (normal) takes the normal class as positive (the paper's F1 column), F1 (anomaly)"
+    " the anomaly class. Best value per column in bold; `(k/n)` marks a mean over k of n"
+    " folds, `failed` a detector whose every fold failed."
+)
+
+#: Table 2's threshold policy: the discriminator's own P(real) < 0.5 rule, as the paper.
+TABLE2_POLICY = "native"
+#: Table 2's columns (its F1 is the paper's, F1 (normal); F1 (anomaly) added).
+TABLE2_METRICS: dict[str, str] = {
+    m: METRIC_LABELS[m] for m in ("pass_acc", "non_pass_acc", "f1_normal", "f1_anomaly", "auroc")
+}
+_TABLE2_COLUMNS = [(TABLE2_POLICY, m, label) for m, label in TABLE2_METRICS.items()]
+_TABLE2_NOTE = (
+    "Native threshold (P(real) < 0.5); F1 (normal) takes the normal class as positive."
+    " The paired test of m = 10 against m = 1 is in the ablation's table2.md."
+)
+_LABEL = re.compile(r"^mmoc-gan-(cat|mix)-m(\d+)(-nomi)?$")
 
 
-def fmt_mean_std(values: pd.Series, n_expected: int | None = None, digits: int = 3) -> str:
-    """``mean ± std`` over the finite values; notes missing folds; ``failed`` if none."""
-    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    finite = v[np.isfinite(v)]
-    if finite.size == 0:
-        return "n/a" if len(v) else "failed"
-    std = finite.std(ddof=1) if finite.size > 1 else 0.0
-    text = f"{finite.mean():.{digits}f} ± {std:.{digits}f}"
-    if n_expected is not None and finite.size < n_expected:
-        text += f" ({finite.size}/{n_expected})"
-    return text
+def _cells(
+    rows: pd.DataFrame, columns: list[tuple[str, str, str]], n_expected: int | None
+) -> tuple[list[str], list[float]]:
+    """One table row from the long results of one row key: text cells and their means.
+
+    A column with no successful fold reads ``failed`` (its mean is NaN, never bold).
+    """
+    ok = rows[rows["status"] == "ok"]
+    texts, means = [], []
+    for policy, metric, _ in columns:
+        values = ok.loc[ok["policy"] == policy, metric]
+        texts.append(fmt_mean_std(values, n_expected) if len(values) else "failed")
+        numeric = pd.to_numeric(values, errors="coerce")
+        means.append(float(numeric.mean()) if len(values) else np.nan)
+    return texts, means
 
 
-def aggregate(frame: pd.DataFrame, policy: str, metrics: list[str]) -> pd.DataFrame:
-    """Mean, std and fold count of ``metrics`` per (data set, detector) under ``policy``."""
-    sub = frame[(frame["policy"] == policy) & (frame["status"] == "ok")]
-    grouped = sub.groupby(["dataset", "detector"], sort=False)[metrics]
-    stats = grouped.agg(["mean", "std", "count"])
-    return stats
+def _bold(means: list[list[float]]) -> list[list[bool]]:
+    """Bold mask of a table whose first column is the row name: best mean per column."""
+    return [[False, *row] for row in bold_best(np.array(means, dtype=float)).tolist()]
 
 
-def table1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 as formatted strings: rows (data set, detector), two-level columns."""
-    if frame.empty:
-        return pd.DataFrame()
-    n_folds = frame.groupby(["dataset", "detector"], sort=False)["fold"].nunique()
-    rows = {}
-    for (dataset, detector), cell_rows in frame.groupby(["dataset", "detector"], sort=False):
-        ok = cell_rows[cell_rows["status"] == "ok"]
-        n = int(n_folds[(dataset, detector)])
-        row = {}
-        for policy, plabel in TABLE1_POLICIES.items():
-            pol = ok[ok["policy"] == policy]
-            for metric, mlabel in THRESHOLD_METRICS.items():
-                row[(plabel, mlabel)] = fmt_mean_std(pol[metric], n) if len(pol) else "failed"
-        pol = ok[ok["policy"] == "train-quantile"]
-        for metric, mlabel in RANKING_METRICS.items():
-            row[("", mlabel)] = fmt_mean_std(pol[metric], n) if len(pol) else "failed"
-        rows[(dataset, detector)] = row
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index = pd.MultiIndex.from_tuples(out.index, names=["dataset", "detector"])
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
+def table1(
+    results: pd.DataFrame,
+    datasets: list[str] | None = None,
+    detectors: list[str] | None = None,
+) -> dict[str, Table]:
+    """Table 1 of each data set that has results, keyed by the data set's name.
+
+    Rows are the detectors in ``detectors`` order (default: as they appear); ``(k/n)``
+    counts the folds of the data set, so a fold not computed yet shows as missing.
+    """
+    if results.empty:
+        return {}
+    datasets = datasets or list(dict.fromkeys(results["dataset"]))
+    detectors = detectors or list(dict.fromkeys(results["detector"]))
+    headers = ["detector", *(header for _, _, header in TABLE1_COLUMNS)]
+    out = {}
+    for ds in datasets:
+        sub = results[results["dataset"] == ds]
+        dets = [d for d in detectors if d in set(sub["detector"])]
+        if not dets:
+            continue
+        n_folds = int(sub["fold"].nunique())
+        rows, means = [], []
+        for det in dets:
+            texts, vals = _cells(sub[sub["detector"] == det], TABLE1_COLUMNS, n_folds)
+            rows.append([det, *texts])
+            means.append(vals)
+        out[ds] = Table(f"Table 1: {ds}", headers, rows, _bold(means))
     return out
 
 
-def _flat(table: pd.DataFrame) -> list[str]:
-    return [f"{a} {b}".strip() if a else b for a, b in table.columns]
+def write_table1(
+    results: pd.DataFrame,
+    output: Path,
+    datasets: list[str] | None = None,
+    detectors: list[str] | None = None,
+) -> list[Path]:
+    """Write :func:`table1` as ``table1.md``, ``.csv`` and ``.tex`` under ``output``.
 
-
-def write_table1(frame: pd.DataFrame, output: Path) -> list[Path]:
-    """Write Table 1 as markdown, CSV and LaTeX under ``output``; returns the paths."""
-    output = Path(output)
-    table = table1(frame)
-    if table.empty:
+    The report shows the same tables. Returns the paths written (none without results).
+    """
+    tables = table1(results, datasets, detectors)
+    if not tables:
         return []
-    headers = ["detector", *_flat(table)]
-    md = [
-        "# Table 1",
-        "",
-        "Mean ± std over folds. *raw train*: threshold at the 99.5 % quantile of the training",
-        "scores. *fine tune [ORACLE]*: the threshold that maximises F1 on the **test labels**,",
-        "as the paper tuned its baselines; it is an oracle, not an achievable result.",
-        "F1 (normal) takes the normal class as positive (the paper's F1 column).",
-        "",
-    ]
+    output = Path(output)
+    md = ["# Table 1", "", TABLE1_NOTE, ""]
     tex = [
         "% Table 1: mean ± std over folds;"
         " 'fine tune' is an ORACLE (threshold tuned on test labels)"
     ]
-    for dataset, sub in table.groupby(level="dataset", sort=False):
-        body = [[det, *vals] for (_, det), vals in zip(sub.index, sub.to_numpy().tolist())]
-        md += [f"## {dataset}", "", tabulate(body, headers=headers, tablefmt="github"), ""]
-        tex += [
-            f"% {dataset}",
-            tabulate(body, headers=headers, tablefmt="latex_booktabs").replace("±", r"$\pm$"),
-        ]
-    flat = table.copy()
-    flat.columns = _flat(table)
+    frames = []
+    for ds, table in tables.items():
+        md += [f"## {ds}", "", table.to_markdown(), ""]
+        tex.append(table.to_latex())
+        frames.append(table.to_frame().assign(dataset=ds))
+    flat = pd.concat(frames, ignore_index=True)
+    flat = flat[["dataset", *(c for c in flat.columns if c != "dataset")]]
     paths = [output / "table1.md", output / "table1.csv", output / "table1.tex"]
     atomic_write_text(paths[0], "\n".join(md))
-    atomic_write_text(paths[1], flat.reset_index().to_csv(index=False))
+    atomic_write_text(paths[1], flat.to_csv(index=False))
     atomic_write_text(paths[2], "\n".join(tex) + "\n")
     return paths
+
+
+@dataclass(frozen=True)
+class ModesVariant:
+    """One row of Table 2: a latent (``cat``/``mix``), m, and whether the MI term is on."""
+
+    latent: str
+    m: int
+    mi: bool = True
+
+    @property
+    def detector(self) -> str:
+        return f"mmoc-gan-{self.latent}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.detector}-m{self.m}" + ("" if self.mi else "-nomi")
+
+    @property
+    def row(self) -> str:
+        if self.m == 1:
+            return "m = 1 (no MI: the term is 0 with one mode)"
+        return f"m = {self.m}" + ("" if self.mi else ", no MI")
+
+    def params(self) -> dict:
+        return {"n_modes": self.m} | ({} if self.mi else {"mi_weight": 0.0})
+
+
+def parse_label(label: str) -> ModesVariant | None:
+    """The variant a table label names (``mmoc-gan-cat-m5``), or None for any other label."""
+    match = _LABEL.match(label)
+    if match is None:
+        return None
+    return ModesVariant(match[1], int(match[2]), match[3] is None)
+
+
+def table2_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """Native-policy rows of Table 2 labels, with their variant in a ``variant`` column."""
+    if results.empty:
+        return results
+    sub = results[results["policy"] == TABLE2_POLICY].copy()
+    parsed = sub["detector"].map(parse_label)
+    sub = sub[parsed.notna()].copy()
+    sub["variant"] = parsed[parsed.notna()]
+    return sub
+
+
+def modes_numeric(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean, std and fold count per (dataset, variant): the machine-readable Table 2."""
+    sub = table2_rows(results)
+    if sub.empty:
+        return pd.DataFrame()
+    sub = sub[sub["status"] == "ok"]
+    rows = []
+    for (dataset, label), g in sub.groupby(["dataset", "detector"], sort=False):
+        v = parse_label(label)
+        row = {"dataset": dataset, "detector": v.detector, "m": v.m, "mi": v.mi, "label": label}
+        for metric in TABLE2_METRICS:
+            vals = pd.to_numeric(g[metric], errors="coerce")
+            row |= {
+                f"{metric}_mean": vals.mean(),
+                f"{metric}_std": vals.std(ddof=1),
+                f"{metric}_count": int(vals.notna().sum()),
+            }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _table2_entries(
+    results: pd.DataFrame, folds: int | None
+) -> list[tuple[tuple[str, str, str], list[str], list[float]]]:
+    """((dataset, detector, row name), texts, means) of every Table 2 row, in table order."""
+    sub = table2_rows(results)
+    if sub.empty:
+        return []
+    order = sorted(
+        set(sub["detector"]),
+        key=lambda lbl: (parse_label(lbl).latent, not parse_label(lbl).mi, parse_label(lbl).m),
+    )
+    out = []
+    for dataset in dict.fromkeys(sub["dataset"]):
+        for label in order:
+            g = sub[(sub["dataset"] == dataset) & (sub["detector"] == label)]
+            if g.empty:
+                continue
+            v = parse_label(label)
+            expected = folds if folds is not None else int(g["fold"].nunique())
+            texts, means = _cells(g, _TABLE2_COLUMNS, expected)
+            out.append(((dataset, v.detector, v.row), texts, means))
+    return out
+
+
+def modes_table(results: pd.DataFrame, *, folds: int | None = None) -> pd.DataFrame:
+    """Table 2 as text: rows (dataset, detector, row name), mean ± std per column.
+
+    A failed fold is left out of the mean and noted (``(4/5)``, against ``folds`` or the
+    variant's folds); a variant whose every fold failed reads ``failed``. Rows follow the
+    latent, then MI on before off, then m.
+    """
+    rows = _table2_entries(results, folds)
+    columns = list(TABLE2_METRICS.values())
+    table = pd.DataFrame([texts for _, texts, _ in rows], columns=columns)
+    if rows:
+        table.index = pd.MultiIndex.from_tuples(
+            [key for key, _, _ in rows], names=["dataset", "detector", "row"]
+        )
+    return table
+
+
+def table2(results: pd.DataFrame) -> list[Table]:
+    """Table 2 of each (data set, MMOC-GAN latent) with two or more variants, best in bold."""
+    groups: dict[tuple[str, str], list] = {}
+    for (dataset, detector, row), texts, means in _table2_entries(results, None):
+        groups.setdefault((dataset, detector), []).append((row, texts, means))
+    headers = ["variant", *TABLE2_METRICS.values()]
+    return [
+        Table(
+            f"Table 2: {detector} on {dataset}",
+            headers,
+            [[row, *texts] for row, texts, _ in rows],
+            _bold([means for _, _, means in rows]),
+            _TABLE2_NOTE,
+        )
+        for (dataset, detector), rows in groups.items()
+        if len(rows) >= 2
+    ]

@@ -6,14 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.ablation import (
-    ModesVariant,
-    modes_table,
-    modes_variants,
-    paired_modes_test,
-    parse_label,
-    run_modes_ablation,
-)
+from benchmark.ablation import modes_variants, paired_modes_test, run_modes_ablation
+from benchmark.tables import ModesVariant, modes_table, parse_label
 
 
 def _rows(label: str, dataset: str, fold: int, auroc: float, status: str = "ok") -> list[dict]:

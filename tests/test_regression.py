@@ -90,3 +90,23 @@ def test_new_failure_is_reported(smoke):
     current.loc[i, "value"] = np.nan
     (mismatch,) = compare(current, smoke)
     assert "failed now" in str(mismatch)
+
+
+def test_update_reference_is_the_regression_modules_command(monkeypatch, capsys):
+    """``--update-reference`` rewrites the reference through benchmark.regression; a
+    missing value (a failed smoke cell) makes it exit 1."""
+    import pandas as pd
+
+    import benchmark.regression as regression
+    from benchmark.cli import main
+
+    written = []
+
+    def fake_update(path=REFERENCE, output=None):
+        written.append(path)
+        return pd.DataFrame({"value": [0.9, np.nan]})
+
+    monkeypatch.setattr(regression, "update_reference", fake_update)
+    assert main(["--update-reference"]) == 1
+    assert written == [REFERENCE]
+    assert "git diff results/reference/" in capsys.readouterr().out

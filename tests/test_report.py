@@ -17,7 +17,7 @@ from benchmark.harness import RunConfig, run
 from benchmark.registry import DatasetSpec
 from benchmark.report import write_report
 from benchmark.report.stats import friedman, rank_matrix, wins
-from benchmark.report.tables import bold_best
+from benchmark.tabular import bold_best
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TINY = {"max_steps": 3, "n_modes": 3}
@@ -198,3 +198,88 @@ def test_table2_from_ablation_cells(tmp_path):
     assert table.bold[1][auroc_col] and not table.bold[0][auroc_col]
     note = table2_tables(RunData(tmp_path, {}, [], pd.DataFrame(rows[:2])))
     assert "skipped" in note and "--ablation modes" in note
+
+
+def test_run_folder_table1_is_the_reports_table1(tiny_run):
+    """table1.* of the run folder and the report's Table 1 are one table: same cells."""
+    run_dir, md = tiny_run
+    folder = pd.read_csv(run_dir / "table1.csv", keep_default_na=False)
+    for ds in ("tiny-line", "blobs"):
+        report = pd.read_csv(run_dir / "tables" / f"table1_{ds}.csv", keep_default_na=False)
+        mine = folder[folder["dataset"] == ds].drop(columns="dataset").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, report)
+        assert (run_dir / "tables" / f"table1_{ds}.md").read_text().split("\n\n")[1] in (
+            run_dir / "table1.md"
+        ).read_text()
+    headers = list(folder.columns)
+    for policy in ("native", "raw train", "fine tune (ORACLE)"):
+        assert f"{policy} F1 (normal)" in headers and f"{policy} F1 (anomaly)" in headers
+    assert headers[-2:] == ["AUROC", "AUPRC"]
+    assert list(folder["detector"][folder["dataset"] == "blobs"]) == [
+        "gmm", "ocnn-neighbor", "rda", "mmoc-gan-cat", "gmm-broken"
+    ]  # fmt: skip
+    assert (folder[folder["detector"] == "gmm-broken"].iloc[:, 2:] == "failed").all().all()
+
+
+def test_table1_files_are_named_after_their_own_data_set(tmp_path):
+    """A data set without Table 1 rows does not shift the names of the others' files."""
+    from benchmark.report.document import Document
+    from benchmark.report.load import RunData
+    from benchmark.report.render import _table_sections
+
+    rows = [
+        {"dataset": "b", "detector": "gmm", "fold": fold, "policy": policy, "status": "ok"}
+        | {m: 0.5 + 0.1 * fold for m in ("pass_acc", "non_pass_acc", "acc", "auroc", "auprc")}
+        | {"f1_normal": 0.9, "f1_anomaly": 0.4}
+        for fold in (0, 1)
+        for policy in ("native", "train-quantile", "oracle-f1")
+    ]
+    run = RunData(tmp_path, {}, [], pd.DataFrame(rows), datasets=["a", "b"], detectors=["gmm"])
+    _table_sections(Document(tmp_path), run, tmp_path)
+    assert not list(tmp_path.glob("table1_a.*"))
+    assert "Table 1: b" in (tmp_path / "table1_b.md").read_text()
+
+
+def test_mean_std_has_one_format():
+    """Table 1 cells, matrices and studies share one layout: 3 decimals, (k/n), n/a, failed."""
+    from benchmark.tabular import fmt_mean_std, format_mean_std
+
+    assert fmt_mean_std(pd.Series([0.7, 0.9, np.nan]), 3) == "0.800 ± 0.141 (2/3)"
+    assert fmt_mean_std(pd.Series([0.5])) == "0.500 ± 0.000"
+    assert fmt_mean_std(pd.Series([np.nan, np.nan]), 2) == "n/a"
+    assert fmt_mean_std(pd.Series([], dtype=float)) == "failed"
+    assert format_mean_std(0.8, np.nan, 1, 2) == "0.800 ± 0.000 (1/2)"
+    assert format_mean_std(np.nan, np.nan, 1, 2) == "n/a (1/2)"
+    assert format_mean_std(0.12345, 0.01, digits=4) == "0.1235 ± 0.0100"
+
+
+def test_figure4_refit_is_the_cells_model(tiny_run):
+    """Figure 4 refits through the cell pipeline: the refit scores are the saved ones."""
+    from benchmark.cells import Cell, CellInputs, fit_cell
+    from benchmark.protocols import make_splits
+    from benchmark.registry import detectors
+    from benchmark.report.load import load_run
+
+    run = load_run(tiny_run[0])
+    rec = run.record("tiny-line", "gmm", 1)
+    cell = Cell(**rec["cell"])
+    ds = registry.datasets()["tiny-line"].load()
+    train, test = make_splits(ds.y, cell.protocol, cell.folds, cell.run_seed)[1]
+    fitted = fit_cell(cell, CellInputs(ds.X[train], ds.X[test], ds.y[test]), detectors()["gmm"].cls)
+    saved = run.scores("tiny-line", "gmm", 1)["test_scores"]
+    np.testing.assert_allclose(fitted.detector.decision_function(fitted.X_test), saved, rtol=1e-9)
+
+
+def test_report_modules_read_files_and_never_reach_the_harness():
+    """No module of benchmark.report imports the harness, even through another module."""
+    from import_graph import import_graph
+
+    graph = import_graph()
+    report = [m for m in graph if m == "benchmark.report" or m.startswith("benchmark.report.")]
+    for module in report:
+        seen, todo = set(), [module]
+        while todo:
+            for target in graph[todo.pop()] - seen:
+                seen.add(target)
+                todo.append(target)
+        assert "benchmark.harness" not in seen, module

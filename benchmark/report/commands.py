@@ -1,4 +1,4 @@
-"""The command-line actions behind ``--report RUN_DIR`` and ``--update-reference``."""
+"""The command-line action behind ``--report RUN_DIR`` (and the report after each run)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["report_command", "update_reference_command"]
+__all__ = ["report_command"]
 
 
 def report_command(run_dir: Path, refresh: bool = True) -> int:
@@ -37,12 +37,3 @@ def report_command(run_dir: Path, refresh: bool = True) -> int:
         return 2
     print(f"wrote report {md} and {md.with_suffix('.html')} ({time.perf_counter() - t0:.0f} s)")
     return 0
-
-
-def update_reference_command() -> int:
-    """Rerun the smoke configuration and rewrite the committed reference table."""
-    from benchmark.regression import REFERENCE, update_reference
-
-    table = update_reference(REFERENCE)
-    print("review the change with `git diff results/reference/` before committing it")
-    return 0 if table["value"].notna().all() else 1

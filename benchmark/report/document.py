@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.report.tables import Table
+from benchmark.tabular import Table
 
 __all__ = ["Document"]
 

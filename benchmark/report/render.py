@@ -31,15 +31,14 @@ from benchmark.report.stats import (
 )
 from benchmark.report.table2 import table2_tables
 from benchmark.report.tables import (
-    Table,
     matrix_table,
     per_dataset_rank_table,
     rank_table,
     runtime_table,
-    table1_tables,
-    write_table,
 )
 from benchmark.report.tsne import tsne_figure
+from benchmark.tables import TABLE1_NOTE, table1
+from benchmark.tabular import Table, write_table
 
 __all__ = ["write_report"]
 
@@ -169,16 +168,11 @@ def _invocation_table(invocations: list[dict]) -> Table:
 
 
 def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
+    """Table 1 per data set (``table1_<data set>.*``, named after its own data set) and
+    Table 2 when the folder holds ablation cells."""
     doc.heading("Table 1: per data set", 2)
-    doc.para(
-        "Mean ± std over folds. *native*: the detector's own rule (train-quantile when it has"
-        " none); *raw train*: threshold at the 99.5 % quantile of the training scores;"
-        " **fine tune (ORACLE)**: the threshold maximising F1 on the **test labels**, as the"
-        " paper tuned its baselines: an oracle, not an achievable result. F1 takes the normal"
-        " class as positive (the paper's column). Best value per column in bold; `(k/n)` marks"
-        " a mean over k of n folds, `failed` a detector whose every fold failed."
-    )
-    for ds, table in zip(run.datasets, table1_tables(run.results, run.datasets, run.detectors)):
+    doc.para(TABLE1_NOTE)
+    for ds, table in table1(run.results, run.datasets, run.detectors).items():
         doc.table(table, write_table(table, tables_dir, f"table1_{ds}"))
     doc.heading("Table 2: MMOC-GAN (cat) over the number of modes m", 2)
     t2 = table2_tables(run)

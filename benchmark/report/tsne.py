@@ -11,11 +11,12 @@ subsampled (all anomalies kept) to bound t-SNE's cost.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from benchmark.preprocessing import Preprocessor
+from benchmark.cells import Cell, CellInputs, fit_cell
 from benchmark.protocols import make_splits
 from benchmark.registry import datasets, detectors
 from benchmark.report.figures import ANOMALY_COLOUR, plt, save_figure
@@ -45,27 +46,26 @@ MODE_COLOURS = [
 
 
 def _refit(run: RunData, dataset: str, detector: str, fold: int) -> dict | str:
-    """Refit ``detector`` on the fold's training rows; the arrays the figure needs."""
+    """Refit ``detector`` on the fold's training rows through the cell pipeline
+    (:func:`benchmark.cells.fit_cell`); the arrays the figure needs."""
     rec = run.record(dataset, detector, fold)
     if rec is None or rec.get("status") != "ok":
         return f"Figure 4 skipped: {dataset}/{detector}/fold{fold} has no successful result"
     if dataset not in datasets():
         return f"Figure 4 skipped: data set {dataset!r} is not registered (cannot reload it)"
-    cell = rec["cell"]
+    cell = Cell(**rec["cell"])
     ds = datasets()[dataset].load()
-    if ds.content_hash() != cell.get("data_hash"):
+    if ds.content_hash() != cell.data_hash:
         return f"Figure 4 skipped: {dataset} content differs from the run's (data hash)"
-    pairs = make_splits(ds.y, cell["protocol"], int(cell["folds"]), int(cell["run_seed"]))
-    train, test = pairs[fold]
-    if split_hash(train, test) != cell.get("split_hash"):
+    train, test = make_splits(ds.y, cell.protocol, cell.folds, cell.run_seed)[fold]
+    if split_hash(train, test) != cell.split_hash:
         return f"Figure 4 skipped: recomputed split of {dataset} fold {fold} differs from the run's"
-    params = dict(cell["params"])
-    if "device" in params:
-        params["device"] = "cpu"
-    pre = Preprocessor(cell["preprocessing"]).fit(ds.X[train])
-    model = detectors()[cell["detector"]].cls(**params).fit(pre.transform(ds.X[train]))
-    X_test, y_test = pre.transform(ds.X[test]), ds.y[test].astype(int)
-    rng = np.random.default_rng(int(cell["run_seed"]))
+    if "device" in cell.params:
+        cell = replace(cell, params=cell.params | {"device": "cpu"})
+    inputs = CellInputs(ds.X[train], ds.X[test], ds.y[test])
+    fitted = fit_cell(cell, inputs, detectors()[cell.detector].cls)
+    model, X_test, y_test = fitted.detector, fitted.X_test, ds.y[test].astype(int)
+    rng = np.random.default_rng(cell.run_seed)
     keep = np.arange(len(test))
     if len(keep) > MAX_TSNE_ROWS:
         normal, anomal = keep[y_test == 0], keep[y_test == 1]
@@ -77,7 +77,7 @@ def _refit(run: RunData, dataset: str, detector: str, fold: int) -> dict | str:
         modes, mode_source = model.predict_mode(X_test), "mode predicted by Q(c|x)"
     else:
         modes = np.asarray(modes)[test]
-    generated = model.sample(N_GENERATED, random_state=int(cell["seed"]))
+    generated = model.sample(N_GENERATED, random_state=cell.seed)
     return {
         "X": np.vstack([X_test[keep], generated]),
         "kind": np.r_[y_test[keep], np.full(N_GENERATED, 2)],

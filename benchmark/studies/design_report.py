@@ -19,7 +19,7 @@ from benchmark.atomic import atomic_write_text
 from benchmark.cells import versions
 from benchmark.harness import RunConfig
 from benchmark.studies.design_variants import N_GENERATED, VARIANTS, DesignStudy
-from benchmark.tables import fmt_mean_std
+from benchmark.tabular import fmt_mean_std
 
 __all__ = ["auroc_table", "write_report"]
 
