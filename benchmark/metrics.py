@@ -1,4 +1,4 @@
-"""Metrics of SPEC §2: threshold-free (AUROC, AUPRC) and per-threshold ones.
+"""Metrics (``docs/design.md``, "Metrics and thresholds"): AUROC, AUPRC and per-threshold.
 
 A metric whose denominator is empty (e.g. anomaly recall on a test set without
 anomalies) is NaN, never a silent 0 or 1.

@@ -1,4 +1,4 @@
-"""Feature preprocessing fitted on the training rows only (SPEC §1).
+"""Preprocessing fitted on training rows only (``docs/design.md``, "Data and preprocessing").
 
 Missing values are imputed with the training median (0 for a column with no observed
 training value); then features are standardised (z-score) or min-max scaled to [0, 1]

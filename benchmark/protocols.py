@@ -1,4 +1,4 @@
-"""Evaluation protocols (SPEC §1): which rows train a detector and which test it.
+"""Evaluation protocols (``docs/design.md``, "Protocols"): which rows train and which test.
 
 Each protocol maps labels ``y`` to a list of ``(train_idx, test_idx)`` pairs. Training
 rows are always normal; ``folds`` is the number of folds (``kfold-normal``) or of

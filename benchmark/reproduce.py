@@ -25,7 +25,7 @@ from benchmark.tabular import fmt_mean_std
 
 __all__ = ["DAGMM_PAPER", "WORK_DIR", "reproduce_configs", "reproduce_dagmm"]
 
-#: Zong et al. 2018, Table 2 (submission version; reference_impls §9): P, R, F1.
+#: Zong et al. 2018, Table 2 (submission version; ``docs/design.md``, "DAGMM"): P, R, F1.
 DAGMM_PAPER: dict[tuple[str, str], tuple[float, float, float]] = {
     ("dagmm", "thyroid"): (0.4766, 0.4834, 0.4782),
     ("dagmm", "arrhythmia"): (0.4909, 0.5078, 0.4983),
@@ -190,9 +190,9 @@ def _report(
         "",
         *_table(frame, datasets, detectors),
         "",
-        "Paper numbers: Table 2 of the submission version (reference_impls §9); the DAGMM "
-        "F1 values are confirmed by secondary sources, the OC-SVM row and the P/R split "
-        "of the camera-ready may differ.",
+        'Paper numbers: Table 2 of the submission version (`docs/design.md`, "DAGMM"); '
+        "the DAGMM F1 values are confirmed by secondary sources, the OC-SVM row and the "
+        "P/R split of the camera-ready may differ.",
         "",
     ]
     if failures:
@@ -224,7 +224,7 @@ KNOWN_DIFFERENCES = [
     "The paper averages 20 runs; we use the seeds listed above, and Thyroid (93 anomalies, "
     "about 46 per test half) and Arrhythmia (66, about 33 per test half, 226 test rows) "
     "make F1 move by several points from one split to the next: compare means with a "
-    "tolerance of a few F1 points (reference_impls §17).",
+    'tolerance of a few F1 points (`docs/design.md`, "DAGMM").',
     "The paper does not say whether the top-rho cut is taken over the test energies only "
     "or over train + test (reimplementations use train + test); the suite's `top-rho` "
     "policy cuts the test scores only.",

@@ -1,4 +1,4 @@
-"""Threshold policies (SPEC §2): each turns scores into anomaly flags its own way.
+"""Threshold policies (``docs/design.md``, "Metrics and thresholds"): scores to flags.
 
 Policies are wrappers around a fitted detector's scores, not flags baked into detectors
 (as river does it). ``oracle-f1`` looks at the test labels: it is an **oracle** and is

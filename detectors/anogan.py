@@ -5,7 +5,7 @@ Training is the suite's regular GAN on the training normals
 target network is pretrained with): D ``d -> 128 -> 128 -> 1``, G ``50 -> 128 -> d``,
 leaky ReLU, linear G output (the features are standardised), z ~ U(-1, 1)^50.
 
-Scoring (reference_impls §12): with G and D frozen, each query row ``x`` gets a latent
+Scoring (``docs/design.md``, "AnoGAN"): with G and D frozen, each query row ``x`` gets a latent
 ``z`` found by gradient descent (Adam, ``search_steps`` steps from z0 ~ U(-1, 1)) on
 
     L(z) = (1 - lam) * sum |x - G(z)| + lam * sum |f(x) - f(G(z))|,   lam = 0.1,

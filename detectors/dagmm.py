@@ -1,6 +1,6 @@
 """DAGMM (Zong et al., ICLR 2018): an autoencoder and a GMM estimation net trained end to end.
 
-No official code exists; this follows the paper (see ``reference_impls.md`` §9):
+No official code exists; this follows the paper (``docs/design.md``, "DAGMM"):
 
 * compression net: a tanh autoencoder; the low-dimensional code ``z_c`` is joined by the
   relative Euclidean distance ``||x - x'|| / ||x||`` and the cosine similarity of ``x`` and
@@ -38,7 +38,7 @@ from detectors.neural import NeuralDetector, mlp, train_loop
 
 __all__ = ["ARCHITECTURES", "DAGMM", "gmm_energy", "gmm_parameters", "resolve_architecture"]
 
-#: The paper's per-data-set networks (Table "architectures", reference_impls §9):
+#: The paper's per-data-set networks (``docs/design.md``, "DAGMM"):
 #: autoencoder hidden sizes and code size, estimation-net hidden size, K, epochs, batch.
 ARCHITECTURES: dict[str, dict[str, Any]] = {
     "thyroid": dict(

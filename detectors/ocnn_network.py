@@ -1,6 +1,6 @@
 """OC-NN (Chalapathy, Menon & Chawla 2018): a one-class neural network with a hinge objective.
 
-The paper's objective (reference_impls §8), implemented as written rather than after any
+The paper's objective (``docs/design.md``, "OC-NN"), implemented as written rather than after any
 one of the official repository's inconsistent files:
 
     min_{w, V, r}  1/2 ||w||^2 + 1/2 ||V||^2 + 1/nu * mean_n max(0, r - y_n) - r,

@@ -1,8 +1,8 @@
 """RDA: the robust deep autoencoder of Zhou & Paffenroth (KDD 2017), l2,1 outlier variant.
 
 The training rows are split as ``X = L + S``: ``L`` is what a tied-weight sigmoid
-autoencoder can reconstruct, ``S`` the row-sparse part it cannot (reference_impls §11,
-``l21RobustDeepAutoencoderOnST.py``). Alternating projection, ``n_outer`` times:
+autoencoder can reconstruct, ``S`` the row-sparse part it cannot (``docs/design.md``, "RDA";
+the official ``l21RobustDeepAutoencoderOnST.py``). Alternating projection, ``n_outer`` times:
 
 1. ``L <- X - S``; train the autoencoder on ``L`` for ``n_inner`` epochs;
 2. ``L <- AE(L)``;

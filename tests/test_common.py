@@ -49,8 +49,9 @@ def test_detects_easy_anomalies_and_is_reproducible(name, two_blobs):
     Discriminator-based detectors (rgan, MMOC-GAN) are known to miss anomalies far beyond
     the data, where their discriminator extrapolates "real", but catch those in the gaps
     between modes; distance and density detectors catch both. A sign error fails both
-    (it gives AUROC < 0.15). This is SPEC §6's "well above 0.5" under the quick preset;
-    each detector's own tests hold it to > 0.9 on the set that suits its family.
+    (it gives AUROC < 0.15). This is the "well above 0.5" of ``docs/design.md``,
+    "Correctness checks", under the quick preset; each detector's own tests hold it to
+    > 0.9 on the set that suits its family.
     """
     X, y = two_blobs
     first = _build(name).fit(X[y == 0])

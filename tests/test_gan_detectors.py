@@ -153,7 +153,7 @@ def test_the_gan_family_scales_to_unit_range_unless_asked_to_standardise():
 
 
 def test_mmoc_gan_with_one_mode_no_mi_and_ocan_settings_is_ocan():
-    """SPEC §4's reduction: the paper's additions switched off give OCAN's exact scores."""
+    """The reduction of ``docs/design.md``, "MMOC-GAN": the additions off give OCAN's scores."""
     X_train, X_test, _ = two_modes()
     X_train, X_test = scaled("ocan", X_train, X_test)
     ocan = build("ocan", random_state=5).fit(X_train)

@@ -2,16 +2,16 @@
 
 Every function takes and returns torch tensors and is differentiable where it should be,
 so a detector composes its objective from these terms instead of re-deriving them.
-Names follow SPEC §4 and reference_impls §2.3 (OCAN's official code):
+Definitions and sources: ``docs/design.md``, "Losses of the complementary-GAN family":
 
 * :func:`pull_away` - the PT term, mean squared cosine over pairs ``i != j``;
-* :func:`feature_matching_mean` - SPEC's ``||mean f(x) - mean f(x~)||^2``;
+* :func:`feature_matching_mean` - the papers' ``||mean f(x) - mean f(x~)||^2``;
 * :func:`feature_matching_paired` - OCAN's per-sample paired L2 on D's logits;
 * :func:`density_mask` / :func:`low_density_kl` - the masked ``log T(x~)`` term;
 * :func:`midrange_threshold` - OCAN's per-batch epsilon;
 * :func:`bernoulli_entropy` / :func:`categorical_entropy` - D's confidence term;
 * :func:`sigma_regulariser` - DeLiGAN's pull of the mixture sigmas towards 1;
-* :func:`mutual_info_loss` - InfoGAN's categorical MI term with SPEC's marginal entropy.
+* :func:`mutual_info_loss` - InfoGAN's categorical MI term with the marginal entropy of Q.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
     "sigma_regulariser",
 ]
 
-#: Weight of the entropy of D on real samples in OCAN's (and SPEC's) discriminator loss.
+#: Weight of the entropy of D on real samples in OCAN's code (both detectors' default).
 OCAN_ENTROPY_WEIGHT = 1.85
 
 _TINY = 1e-12
@@ -56,7 +56,7 @@ def pull_away(features: torch.Tensor) -> torch.Tensor:
 
 
 def feature_matching_mean(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """SPEC §4's L_FM: squared distance between the batch means of the real and fake features."""
+    """The papers' L_FM (MMOC-GAN Eq. 9): squared distance between real and fake batch means."""
     return (real.mean(dim=0) - fake.mean(dim=0)).pow(2).sum()
 
 
@@ -79,8 +79,8 @@ def density_mask(
 ) -> torch.Tensor:
     """0/1 float mask of the samples whose density proxy ``p`` is at or above ``eps``.
 
-    ``strict=True`` uses ``p > eps`` (OCAN's code); the default ``p >= eps`` is SPEC §4's
-    ``1[T(x~) >= eps]``. The mask carries no gradient.
+    ``strict=True`` uses ``p > eps`` (OCAN's code); the default ``p >= eps`` is the MMOC-GAN
+    paper's ``1[p >= eps]`` (Eq. 8). The mask carries no gradient.
     """
     with torch.no_grad():
         keep = p > eps if strict else p >= eps
@@ -134,7 +134,7 @@ def sigma_regulariser(sigma: torch.Tensor, weight: float = 0.03) -> torch.Tensor
 def mutual_info_loss(
     q_logits_fake: torch.Tensor, codes: torch.Tensor, q_logits_real: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """SPEC's L_MI: ``CE(Q(c|x~), c) - H(mean_x Q(c|x))``.
+    """L_MI as the suite reads MMOC-GAN's Eq. 7: ``CE(Q(c|x~), c) - H(mean_x Q(c|x))``.
 
     The cross-entropy is InfoGAN's lower bound on I(c; G(z, c)) (up to the constant H(c));
     the entropy of the batch-average of Q over the real rows ``q_logits_real`` (omitted
