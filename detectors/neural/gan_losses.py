@@ -1,4 +1,4 @@
-"""The loss terms of the complementary-GAN family, written once for OCAN, RGAN and MMOC-GAN.
+"""The loss terms of the complementary-GAN family, written once for OCAN and MMOC-GAN.
 
 Every function takes and returns torch tensors and is differentiable where it should be,
 so a detector composes its objective from these terms instead of re-deriving them.
