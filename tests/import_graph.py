@@ -73,7 +73,9 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in known.items():
         tree = ast.parse(path.read_text(), filename=str(path))
-        targets = {_resolve(n, known) for n in _imported_names(tree, module, path.stem == "__init__")}
+        targets = {
+            _resolve(n, known) for n in _imported_names(tree, module, path.stem == "__init__")
+        }
         graph[module] = {t for t in targets if t and t != module}
     return graph
 
