@@ -1,8 +1,9 @@
 """AnoGAN (Schlegl et al., IPMI 2017): a GAN on the normals plus a latent search per query row.
 
 Training is the suite's regular GAN on the training normals
-(:func:`detectors.neural.gan.train_regular_gan`, the trainer ``rgan`` uses too): D ``d -> 128 -> 128 -> 1``, G ``50 -> 128 -> d``,
-leaky ReLU, linear G output (the features are standardised), z ~ U(-1, 1)^50.
+(:func:`detectors.neural.gan.train_regular_gan`, the trainer ``rgan`` uses too):
+D ``d -> 128 -> 128 -> 1``, G ``50 -> 128 -> d``, leaky ReLU, linear G output (the
+features are standardised), z ~ U(-1, 1)^50.
 
 Scoring (``docs/design.md``, "AnoGAN"): with G and D frozen, each query row ``x`` gets a latent
 ``z`` found by gradient descent (Adam, ``search_steps`` steps from z0 ~ U(-1, 1)) on

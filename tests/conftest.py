@@ -1,4 +1,4 @@
-"""Shared fixtures: small real data and throwaway run folders."""
+"""Shared fixtures: small real data, throwaway run folders and the fault grid's reference."""
 
 from __future__ import annotations
 
@@ -19,3 +19,11 @@ def two_blobs():
     X = np.vstack([normal, anomalies])
     y = np.r_[np.zeros(600, int), np.ones(30, int)]
     return X, y
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory):
+    """One uninterrupted run of the fault grid, shared by every fault test module."""
+    from benchmark.faults.runs import reference_run
+
+    return reference_run(tmp_path_factory.mktemp("fault-reference", numbered=False))

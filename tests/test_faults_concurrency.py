@@ -8,17 +8,9 @@ a lock file left by a dead process is taken over.
 
 from __future__ import annotations
 
-import pytest
-
-from benchmark.fault_trials import lock_trial
-from benchmark.faults import concurrency_trial, shared_reference
+from benchmark.faults.cli_trials import concurrency_trial
+from benchmark.faults.inprocess_trials import lock_trial
 from benchmark.locking import CellLock
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """One uninterrupted run of the fault grid, shared by every fault test module."""
-    return shared_reference(tmp_path_factory.getbasetemp() / "fault-reference")
 
 
 def test_two_runs_at_once_compute_each_cell_once(tmp_path, reference):

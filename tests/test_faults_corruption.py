@@ -10,14 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.fault_trials import CELL_DAMAGE, SPLIT_DAMAGE, corruption_trial
-from benchmark.faults import shared_reference
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """One uninterrupted run of the fault grid, shared by every fault test module."""
-    return shared_reference(tmp_path_factory.getbasetemp() / "fault-reference")
+from benchmark.faults.inprocess_trials import CELL_DAMAGE, SPLIT_DAMAGE, corruption_trial
 
 
 def _assert_clean(outcome) -> None:

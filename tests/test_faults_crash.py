@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from benchmark.faults import crash_trial, shared_reference, sigint_trial
+from benchmark.faults.cli_trials import crash_trial, sigint_trial
 
 
 def _assert_clean(outcome) -> None:
@@ -47,9 +47,3 @@ def test_sigterm_to_main_process_is_handled_like_ctrl_c(tmp_path, reference):
 def test_sigint_to_main_process_alone_kills_its_children_and_resume_completes(tmp_path, reference):
     """Only the main process gets SIGINT: it must stop the cells' children itself."""
     _assert_clean(sigint_trial(tmp_path, reference, whole_group=False, resume=True))
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """One uninterrupted run of the fault grid, shared by every fault test module."""
-    return shared_reference(tmp_path_factory.getbasetemp() / "fault-reference")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmark.data import DataError, Dataset, load_user_file
-from benchmark.fault_data import KINDS, malformed_file
+from benchmark.faults.data import KINDS, malformed_file
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,8 +11,9 @@ import errno
 
 from benchmark import atomic
 from benchmark.cli import main
-from benchmark.fault_trials import disk_full, disk_full_trial, memory_trial
-from benchmark.faults import detector_fault_trial
+from benchmark.faults.cli_trials import detector_fault_trial
+from benchmark.faults.disk import disk_full
+from benchmark.faults.inprocess_trials import disk_full_trial, memory_trial
 
 
 def test_broken_detectors_fail_their_cells_and_the_run_reports_it(tmp_path):

@@ -13,38 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.base import Detector
+from benchmark.faults.detectors import FAULT_DETECTORS
 from benchmark.harness import RunConfig, plan, run
-from benchmark.registry import get_detector, register_detector
+from benchmark.registry import get_detector
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@register_detector("test-raises", hidden=True)
-class Raises(Detector):
-    """Always fails in fit."""
-
-    def _fit(self, X):
-        raise RuntimeError("boom in fit")
-
-
-@register_detector("test-nan-scores", hidden=True)
-class NanScores(Detector):
-    """Returns NaN scores for held-out rows."""
-
-    def _fit(self, X):
-        self.decision_scores_ = np.zeros(len(X))
-
-    def _score(self, X):
-        return np.full(len(X), np.nan)
-
-
-@register_detector("test-sleeps", hidden=True)
-class Sleeps(Detector):
-    """Hangs far past any timeout."""
-
-    def _fit(self, X):
-        time.sleep(600)
 
 
 def _config(tmp_path, **kw) -> RunConfig:
@@ -108,7 +81,7 @@ def test_rerun_skips_finished_cells_and_force_recomputes(tmp_path):
 def test_failures_are_recorded_and_the_run_goes_on(tmp_path):
     cfg = _config(
         tmp_path,
-        detectors=["test-raises", "test-nan-scores", "test-sleeps", "gmm"],
+        detectors=["fault-raises", "fault-inf", "fault-hang", "gmm"],
         folds=2,
         timeout=8,
         n_jobs=2,
@@ -116,14 +89,14 @@ def test_failures_are_recorded_and_the_run_goes_on(tmp_path):
     summary = run(cfg, progress=False)
     assert summary.n_ok == 2 and summary.n_failed == 6 and not summary.complete
     errors = {f["cell"].split("/")[1]: f["error"] for f in summary.failed}
-    assert "boom in fit" in errors["test-raises"]
-    assert "non-finite" in errors["test-nan-scores"]
-    assert "exceeded --timeout of 8 s" in errors["test-sleeps"]
-    record = json.loads((tmp_path / "run/cells/vowels/test-raises/fold0.json").read_text())
+    for name in ("fault-raises", "fault-inf"):
+        assert FAULT_DETECTORS[name] in errors[name]
+    assert "exceeded --timeout of 8 s" in errors["fault-hang"]
+    record = json.loads((tmp_path / "run/cells/vowels/fault-raises/fold0.json").read_text())
     assert record["status"] == "failed" and "Traceback" in record["traceback"]
     # Failed cells are never cached as successes: they are retried on the next run.
     pending = [p.cell.label for p in plan(cfg) if not p.done]
-    assert sorted(set(pending)) == ["test-nan-scores", "test-raises", "test-sleeps"]
+    assert sorted(set(pending)) == ["fault-hang", "fault-inf", "fault-raises"]
 
 
 def test_no_anomalies_still_runs_with_undefined_ranking_metrics(tmp_path):

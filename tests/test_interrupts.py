@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from benchmark.fault_runs import ROOT, group_alive, kill_group
+from benchmark.faults.runs import ROOT, group_alive, kill_group
 from benchmark.isolation import EVENT_LOG
 
 

@@ -1,8 +1,9 @@
-"""Helpers for fault-injection runs: start/kill real CLI runs, snapshot and compare results.
+"""Real runs for fault injection: the fault grid, starting and killing runs, result sets.
 
-Used by ``tests/test_faults_*.py`` and by ``python -m benchmark.faults``. Runs are real
+Used by every trial of the kit and by ``tests/test_faults_*.py``. Runs are real
 subprocesses of the command line, each in its own session so that a kill reaches the
-whole process group (the run, its forkserver and every cell's child).
+whole process group (the run, its forkserver and every cell's child). A trial reports an
+:class:`Outcome`; what it must reproduce is a :class:`Reference`, one uninterrupted run.
 """
 
 from __future__ import annotations
@@ -14,14 +15,22 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from benchmark.harness import RunConfig
 from benchmark.isolation import EVENT_LOG
 
 __all__ = [
     "ROOT",
+    "FOLDS",
+    "N_CELLS",
+    "Outcome",
+    "Reference",
+    "reference_run",
+    "fault_config",
     "cli_command",
     "start_run",
     "wait_run",
@@ -35,9 +44,39 @@ __all__ = [
     "temp_files",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Fault-injection runs use this grid (kept small so hundreds of restarts stay cheap).
 DATASETS = "vowels,cardio"
 DETECTORS = "gmm,ocnn-neighbor,ocsvm"
+FOLDS = 3
+N_CELLS = 2 * 3 * FOLDS
+
+
+@dataclass
+class Outcome:
+    """The result of injecting one fault ``trials`` times."""
+
+    fault: str
+    trials: int = 0
+    survived: int = 0
+    lost: int = 0
+    recomputed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def row(self) -> list:
+        """The report row: fault, trials, survived, results lost, cells recomputed."""
+        return [self.fault, self.trials, self.survived, self.lost, self.recomputed]
+
+
+@dataclass
+class Reference:
+    """An uninterrupted run: its folder, result set, and how long it took to start and end."""
+
+    output: Path
+    results: dict
+    seconds: float
+    startup: float
 
 
 def cli_command(
@@ -45,7 +84,7 @@ def cli_command(
     *,
     datasets: str = DATASETS,
     detectors: str = DETECTORS,
-    folds: int = 3,
+    folds: int = FOLDS,
     n_jobs: int = 2,
     extra: tuple[str, ...] = (),
     faults: bool = False,
@@ -53,7 +92,7 @@ def cli_command(
     """The command line of a run into ``output`` (splits beside it in ``splits/``).
 
     With ``faults`` the run also knows the ``fault-*`` detectors of
-    :mod:`benchmark.fault_detectors` (through ``python -m benchmark.faults cli``).
+    :mod:`benchmark.faults.detectors` (through ``python -m benchmark.faults cli``).
     """
     output = Path(output)
     base = (
@@ -86,6 +125,37 @@ def start_run(cmd: list[str], log: Path, events: Path | None = None) -> subproce
         return subprocess.Popen(
             cmd, cwd=ROOT, env=env, start_new_session=True, stdout=fh, stderr=fh
         )
+
+
+def reference_run(work: Path, timeout: float = 300) -> Reference:
+    """Run the fault grid once without interruption (what every trial must reproduce)."""
+    out = Path(work) / "reference" / "run"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    proc = start_run(cli_command(out), out.parent / "log.txt")
+    startup = None
+    while proc.poll() is None and time.monotonic() - t0 < timeout:
+        if startup is None and finished_cells(out):
+            startup = time.monotonic() - t0
+        time.sleep(0.05)
+    rc = wait_run(proc, timeout)
+    if rc != 0:
+        raise RuntimeError(f"reference run failed ({rc}): {(out.parent / 'log.txt').read_text()}")
+    seconds = time.monotonic() - t0
+    return Reference(out, result_set(out), seconds, startup or seconds / 2)
+
+
+def fault_config(output: Path, **kw) -> RunConfig:
+    """The RunConfig of the fault grid (as the CLI builds it) for in-process trials."""
+    base = dict(
+        datasets=DATASETS.split(","),
+        detectors=DETECTORS.split(","),
+        folds=FOLDS,
+        n_jobs=2,
+        output=Path(output),
+        splits_dir=Path(output).parent / "splits",
+    )
+    return RunConfig(**(base | kw))
 
 
 def group_alive(pgid: int) -> bool:

@@ -1,30 +1,28 @@
-"""Fault injection: run the suite under crashes, corruption, concurrency and broken parts.
+"""Faults injected into real command-line runs: SIGKILL, Ctrl-C, SIGTERM, two runs at once
+and broken detectors.
 
-``python -m benchmark.faults`` runs every injection and prints one row per fault: trials,
-how many the run survived (finished with every result intact), results lost (must be 0)
-and cells recomputed. ``python -m benchmark.faults cli ARGS`` is the ordinary command
-line with the deliberately broken ``fault-*`` detectors registered as well.
+Each trial starts real runs of the fault grid (:mod:`benchmark.faults.runs`) in their
+own process groups, injects its fault, lets the run finish or resume, and compares what
+is left with the uninterrupted :class:`~benchmark.faults.runs.Reference`.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
-import logging
 import os
 import re
 import signal
 import subprocess
-import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from benchmark.fault_runs import (
+from benchmark.faults.detectors import FAULT_DETECTORS
+from benchmark.faults.runs import (
+    N_CELLS,
+    Outcome,
+    Reference,
     cli_command,
     compare_results,
     finished_cells,
@@ -36,78 +34,12 @@ from benchmark.fault_runs import (
     temp_files,
     wait_run,
 )
+from benchmark.locking import CellLock
 
-__all__ = [
-    "Outcome",
-    "reference_run",
-    "shared_reference",
-    "crash_trial",
-    "sigint_trial",
-    "concurrency_trial",
-    "detector_fault_trial",
-    "fault_config",
-    "main",
-]
+__all__ = ["FAULTY", "crash_trial", "sigint_trial", "concurrency_trial", "detector_fault_trial"]
 
-#: Fault-injection runs use this grid (kept small so hundreds of restarts stay cheap).
-FOLDS = 3
-N_CELLS = 2 * 3 * FOLDS
+#: The broken detectors whose cells a command-line run must fail cleanly.
 FAULTY = ("fault-raises", "fault-nan", "fault-inf", "fault-count", "fault-hang", "fault-killed")
-
-
-@dataclass
-class Outcome:
-    """The result of injecting one fault ``trials`` times."""
-
-    fault: str
-    trials: int = 0
-    survived: int = 0
-    lost: int = 0
-    recomputed: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def row(self) -> list:
-        """The report row: fault, trials, survived, results lost, cells recomputed."""
-        return [self.fault, self.trials, self.survived, self.lost, self.recomputed]
-
-
-@dataclass
-class Reference:
-    """An uninterrupted run: its folder, result set, and how long it took to start and end."""
-
-    output: Path
-    results: dict
-    seconds: float
-    startup: float
-
-
-def reference_run(work: Path, timeout: float = 300) -> Reference:
-    """Run the fault grid once without interruption (what every trial must reproduce)."""
-    out = Path(work) / "reference" / "run"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    t0 = time.monotonic()
-    proc = start_run(cli_command(out), out.parent / "log.txt")
-    startup = None
-    while proc.poll() is None and time.monotonic() - t0 < timeout:
-        if startup is None and finished_cells(out):
-            startup = time.monotonic() - t0
-        time.sleep(0.05)
-    rc = wait_run(proc, timeout)
-    if rc != 0:
-        raise RuntimeError(f"reference run failed ({rc}): {(out.parent / 'log.txt').read_text()}")
-    seconds = time.monotonic() - t0
-    return Reference(out, result_set(out), seconds, startup or seconds / 2)
-
-
-_REFERENCES: dict[Path, Reference] = {}
-
-
-def shared_reference(work: Path) -> Reference:
-    """:func:`reference_run` into ``work``, computed once per process (tests share it)."""
-    work = Path(work)
-    if work not in _REFERENCES:
-        _REFERENCES[work] = reference_run(work)
-    return _REFERENCES[work]
 
 
 def _finish(out: Path, log: Path, events: Path | None, timeout: float) -> int:
@@ -229,8 +161,6 @@ def sigint_trial(
 def _folder_problems(out: Path) -> list[str]:
     """What is inconsistent in a stopped run's folder: held locks, derived files that do
     not describe exactly its finished cells."""
-    from benchmark.locking import CellLock
-
     problems = []
     for path in out.glob("cells/*/*/fold*.lock"):
         lock = CellLock(path)
@@ -278,8 +208,6 @@ def detector_fault_trial(work: Path, timeout: float = 5) -> Outcome:
     """A CLI run whose detectors raise, return NaN/inf or too few scores, hang, are
     killed, or hit a full disk: each cell fails with its reason, the rest finish, the
     table says ``failed``, the exit code is 1, and no partial file is left."""
-    from benchmark.fault_detectors import FAULT_DETECTORS
-
     o = Outcome("broken detectors (CLI)")
     out = Path(work) / "detectors" / "run"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -315,57 +243,3 @@ def detector_fault_trial(work: Path, timeout: float = 5) -> Outcome:
         o.problems.append(f"exit code {rc} (want 1), gmm row {rows.get('gmm')!r}")
     o.problems += [f"temp file left: {p}" for p in temp_files(out)]
     return o
-
-
-def fault_config(output: Path, **kw):
-    """The RunConfig of the fault grid (as the CLI builds it) for in-process trials."""
-    from benchmark.harness import RunConfig
-
-    base = dict(
-        datasets=["vowels", "cardio"],
-        detectors=["gmm", "ocnn-neighbor", "ocsvm"],
-        folds=FOLDS,
-        n_jobs=2,
-        output=Path(output),
-        splits_dir=Path(output).parent / "splits",
-    )
-    return RunConfig(**(base | kw))
-
-
-def _cli(argv: list[str]) -> int:
-    import benchmark.fault_detectors  # noqa: F401  (registers the fault-* detectors)
-    from benchmark.cli import main as cli_main
-
-    return cli_main(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run every fault injection and print the survival table (or ``cli ARGS``)."""
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["cli"]:
-        return _cli(argv[1:])
-    from benchmark.fault_trials import run_all
-
-    p = argparse.ArgumentParser(prog="python -m benchmark.faults", description=__doc__)
-    p.add_argument("--kills", type=int, default=10, help="SIGKILLs in the crash trial")
-    p.add_argument("--bad-files", type=int, default=200, help="random malformed data files")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
-    args = p.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s: %(message)s")
-    with contextlib.ExitStack() as stack:
-        work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        rows = run_all(work, kills=args.kills, bad_files=args.bad_files, seed=args.seed)
-    from tabulate import tabulate
-
-    headers = ["fault", "trials", "survived", "results lost", "cells recomputed"]
-    print(tabulate([o.row() for o in rows], headers=headers, tablefmt="github"))
-    for o in rows:
-        for problem in o.problems[:10]:
-            print(f"  {o.fault}: {problem}")
-    ok = all(o.lost == 0 and o.survived == o.trials and not o.problems for o in rows)
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

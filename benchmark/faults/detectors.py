@@ -1,32 +1,35 @@
-"""Deliberately broken detectors for fault-injection tests (``fault-*``; never in tables).
+"""Deliberately broken detectors (``fault-*``; hidden, never in tables): the suite's one set
+of failing test doubles, used by the fault kit and by the harness tests.
 
-Importing this module registers them. Each breaks in one way a real detector can: it
-raises, returns NaN/inf or the wrong number of scores, hangs, allocates too much memory,
-is killed by the operating system, or fills the disk while its result is being saved.
-Apart from the fault they behave like the Gaussian mixture, so the rest of a run is real.
+Importing this module registers them; the product never does. A run knows them when the
+kit started it (``python -m benchmark.faults cli``) or imported them (in-process trials,
+tests); a cell's child gets its detector class pickled by reference, so unpickling it
+imports this module there too. Each breaks in one way a real detector can: it raises,
+returns NaN/inf or the wrong number of scores, hangs, allocates too much memory, is
+killed by the operating system, or fills the disk while its result is being saved.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import time
 
 import numpy as np
 
-from benchmark import atomic
 from benchmark.base import Detector
+from benchmark.faults.disk import fill_disk
 from benchmark.registry import register_detector
 from detectors.gmm import GMM
 
 __all__ = ["FAULT_DETECTORS"]
 
-#: Registered fault detector name -> what the harness must report for it.
+#: Registered fault detector name -> what the harness must report for it (NaN is caught by
+#: the harness's check of the scores, inf by the base class's own, worded differently).
 FAULT_DETECTORS = {
     "fault-raises": "boom in fit",
     "fault-nan": "non-finite scores",
-    "fault-inf": "non-finite scores",
+    "fault-inf": "non-finite score(s)",
     "fault-count": "scores for",
     "fault-hang": "exceeded --timeout",
     "fault-oom": "MemoryError",
@@ -63,9 +66,13 @@ class NanScores(_Tiny):
 
 @register_detector("fault-inf", hidden=True)
 class InfScores(_Tiny):
-    """Returns +inf for half the rows, bypassing the base class's own check."""
+    """Scores +inf for half the held-out rows, which the base class's own check catches."""
 
-    def decision_function(self, X) -> np.ndarray:
+    def _fit(self, X: np.ndarray) -> None:
+        super()._fit(X)
+        self.decision_scores_ = np.zeros(len(X))
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
         scores = np.zeros(len(X))
         scores[::2] = np.inf
         return scores
@@ -109,15 +116,10 @@ class Killed(_Tiny):
         time.sleep(60)
 
 
-def _full_disk(fh, data: bytes) -> None:
-    fh.write(data[: len(data) // 2])
-    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-
 @register_detector("fault-disk-full", hidden=True)
 class DiskFull(GMM):
     """A Gaussian mixture whose process then finds the disk full when saving the result."""
 
     def _fit(self, X: np.ndarray) -> None:
         super()._fit(X)
-        atomic._write_all = _full_disk  # only this (child) process's writer is affected
+        fill_disk()  # only this (child) process's writer is affected

@@ -1,13 +1,13 @@
-"""In-process fault injections (corruption, full disk, memory, locks, bad data files).
+"""Faults injected into runs in this process: damaged files, a full disk, a memory limit,
+cell locks and malformed data files.
 
 Each function injects one kind of fault into a copy of a finished run (or a fresh one)
-and returns an :class:`benchmark.faults.Outcome`; :func:`run_all` runs every injection,
-the subprocess ones of :mod:`benchmark.faults` included, for ``python -m benchmark.faults``.
+and returns an :class:`~benchmark.faults.runs.Outcome`. The cells still run in their
+own children, as in any run.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
@@ -21,18 +21,22 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark import atomic
-from benchmark.fault_runs import compare_results, read_events, result_set, temp_files
-from benchmark.faults import (
+from benchmark.data import DataError, load_user_file
+from benchmark.faults.data import malformed_file
+from benchmark.faults.detectors import FAULT_DETECTORS
+from benchmark.faults.disk import disk_full
+from benchmark.faults.runs import (
     Outcome,
     Reference,
-    concurrency_trial,
-    crash_trial,
-    detector_fault_trial,
+    compare_results,
     fault_config,
-    reference_run,
-    sigint_trial,
+    read_events,
+    result_set,
+    temp_files,
 )
+from benchmark.harness import plan, run
+from benchmark.isolation import EVENT_LOG
+from benchmark.locking import CellLock, lock_path
 
 __all__ = [
     "CELL_DAMAGE",
@@ -43,7 +47,6 @@ __all__ = [
     "memory_trial",
     "lock_trial",
     "bad_data_trial",
-    "run_all",
 ]
 
 
@@ -135,8 +138,6 @@ def corruption_trial(work: Path, ref: Reference, kinds: list[str], name: str = "
     """Damage files of a finished run, one cell per kind of :data:`CELL_DAMAGE` (or every
     split file for a kind of :data:`SPLIT_DAMAGE`), and rerun it: each damaged file must be
     reported by path and reason and rewritten, and the results must equal the reference."""
-    from benchmark.harness import run
-
     o = Outcome(name or ", ".join(kinds))
     out = _copy_run(ref, Path(work) / "corrupt" / (name or kinds[0]).replace(" ", "-"))
     cells = random.Random(",".join(kinds)).sample(
@@ -173,27 +174,9 @@ def corruption_trial(work: Path, ref: Reference, kinds: list[str], name: str = "
     return o
 
 
-def _full_disk(fh, data: bytes) -> None:
-    fh.write(data[: len(data) // 2])
-    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-
-@contextmanager
-def disk_full() -> Iterator[None]:
-    """Every atomic write in this process fails half-way with ENOSPC while active."""
-    saved = atomic._write_all
-    atomic._write_all = _full_disk
-    try:
-        yield
-    finally:
-        atomic._write_all = saved
-
-
 def disk_full_trial(work: Path) -> Outcome:
     """Run cells in-process with a full disk: each fails with a clear error, no partial
     file stays, and the run returns a summary instead of crashing."""
-    from benchmark.harness import run
-
     o = Outcome("disk full (in-process run)")
     out = Path(work) / "disk-full" / "run"
     cfg = fault_config(out, datasets=["vowels"], detectors=["gmm"], folds=2, isolate=False)
@@ -213,8 +196,6 @@ def disk_full_trial(work: Path) -> Outcome:
 def memory_trial(work: Path, limit_mib: int = 256) -> Outcome:
     """A detector that allocates 2 GiB under a ``limit_mib`` memory limit fails with
     MemoryError; the machine is never at risk and the other cells finish."""
-    from benchmark.harness import run
-
     o = Outcome(f"memory hog under {limit_mib} MiB limit")
     out = Path(work) / "memory" / "run"
     cfg = fault_config(
@@ -224,14 +205,11 @@ def memory_trial(work: Path, limit_mib: int = 256) -> Outcome:
         folds=2,
         memory_limit=limit_mib * 2**20,
     )
-    import benchmark.fault_detectors  # noqa: F401
-
     summary = run(cfg, progress=False)
     o.trials = 2
     errors = {f["cell"]: f["error"] for f in summary.failed}
-    o.survived = sum(
-        "MemoryError" in (errors.get(f"vowels/fault-oom/fold{k}") or "") for k in (0, 1)
-    )
+    want = FAULT_DETECTORS["fault-oom"]
+    o.survived = sum(want in (errors.get(f"vowels/fault-oom/fold{k}") or "") for k in (0, 1))
     if summary.n_ok != 2:
         o.problems.append(f"gmm cells: {summary.n_ok} ok of 2; failures {errors}")
     if o.survived != 2:
@@ -242,10 +220,6 @@ def memory_trial(work: Path, limit_mib: int = 256) -> Outcome:
 def lock_trial(work: Path) -> Outcome:
     """A cell locked by a live process is done last, after that process lets go; a lock
     file left by a dead process (a stale lock) does not block the run."""
-    from benchmark.harness import plan, run
-    from benchmark.isolation import EVENT_LOG
-    from benchmark.locking import CellLock, lock_path
-
     o = Outcome("cell locked by live / dead process", trials=2)
     out = Path(work) / "locks" / "run"
     cfg = fault_config(out, datasets=["vowels"], detectors=["gmm"], folds=3, n_jobs=1)
@@ -284,9 +258,6 @@ def lock_trial(work: Path) -> Outcome:
 def bad_data_trial(work: Path, n: int = 200, seed: int = 0) -> Outcome:
     """Load ``n`` random malformed files: each ends in a valid Dataset or one DataError
     line naming the file; anything else (a traceback from pandas/numpy) is a failure."""
-    from benchmark.data import DataError, load_user_file
-    from benchmark.fault_data import malformed_file
-
     o = Outcome(f"malformed data files ({n})", trials=n)
     folder = Path(work) / "bad-data"
     folder.mkdir(parents=True, exist_ok=True)
@@ -306,15 +277,3 @@ def bad_data_trial(work: Path, n: int = 200, seed: int = 0) -> Outcome:
             o.problems.append(f"{path.name}: {type(exc).__name__}: {str(exc)[:200]}")
         path.unlink()
     return o
-
-
-def run_all(work: Path, kills: int = 10, bad_files: int = 200, seed: int = 0) -> list[Outcome]:
-    """Every injection, in order; returns one Outcome per fault."""
-    ref = reference_run(work)
-    rows = [crash_trial(work, ref, kills=kills, seed=seed)]
-    rows += [sigint_trial(work, ref, whole_group=g) for g in (False, True)]
-    rows += [corruption_trial(work, ref, [kind]) for kind in (*CELL_DAMAGE, *SPLIT_DAMAGE)]
-    rows += [concurrency_trial(work, ref), lock_trial(work)]
-    rows += [detector_fault_trial(work), memory_trial(work), disk_full_trial(work)]
-    rows.append(bad_data_trial(work, bad_files, seed))
-    return rows

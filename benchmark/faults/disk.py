@@ -1,0 +1,39 @@
+"""A full disk: every atomic write fails half-way with ENOSPC.
+
+The suite writes every file through :func:`benchmark.atomic._write_all`; replacing it
+here is the one place the kit reaches into the product, for this one fault.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from benchmark import atomic
+
+__all__ = ["full_disk_write", "disk_full", "fill_disk"]
+
+
+def full_disk_write(fh: BinaryIO, data: bytes) -> None:
+    """Write half of ``data``, then fail as a full disk does (ENOSPC)."""
+    fh.write(data[: len(data) // 2])
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def fill_disk() -> None:
+    """From now on every atomic write in this process fails (for a cell's child only)."""
+    atomic._write_all = full_disk_write
+
+
+@contextmanager
+def disk_full() -> Iterator[None]:
+    """Every atomic write in this process fails half-way with ENOSPC while active."""
+    saved = atomic._write_all
+    fill_disk()
+    try:
+        yield
+    finally:
+        atomic._write_all = saved
