@@ -121,6 +121,11 @@ def _is_package_edge(a: str, b: str) -> bool:
     return b.startswith(a + ".") or a.startswith(b + ".")
 
 
+def between_floors(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The graph without package/sub-module edges (see :func:`_is_package_edge`)."""
+    return {a: {b for b in t if not _is_package_edge(a, b)} for a, t in graph.items()}
+
+
 def layers(graph: dict[str, set[str]]) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Each module's layer, and the edges that run up (those closing a cycle)."""
     edges = {(a, b) for a, targets in graph.items() for b in targets if not _is_package_edge(a, b)}
@@ -157,7 +162,7 @@ def layers(graph: dict[str, set[str]]) -> tuple[dict[str, int], list[tuple[str, 
 def summary() -> str:
     graph = import_graph()
     level, upward = layers(graph)
-    found = cycles({a: {b for b in t if not _is_package_edge(a, b)} for a, t in graph.items()})
+    found = cycles(between_floors(graph))
     lines = [
         f"{len(graph)} modules, {sum(len(t) for t in graph.values())} imports, "
         f"{max(level.values()) + 1} layers, {len(upward)} upward imports, {len(found)} cycles"
