@@ -10,12 +10,13 @@ how the kit's command-line trials get them into a real run and its cells' childr
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
 from import_graph import import_graph
 
-from benchmark.faults.runs import ROOT
+from benchmark.faults.runs import ROOT, start_run
 
 KIT = "benchmark.faults"
 
@@ -53,3 +54,16 @@ def test_a_plain_run_of_the_product_does_not_know_the_fault_detectors():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[0] == "[] False"
+
+
+def test_runs_the_kit_interrupts_get_sigint_back_even_if_the_tests_ignore_it(tmp_path):
+    # `nohup make test &` (or a CI runner's background shell) starts the tests with SIGINT
+    # ignored; the runs they Ctrl-C must still have a terminal's default SIGINT.
+    log = tmp_path / "log.txt"
+    show = "import signal; print(signal.getsignal(signal.SIGINT))"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        start_run([sys.executable, "-c", show], log).wait(timeout=60)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "default_int_handler" in log.read_text()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from benchmark.faults.runs import ROOT, group_alive, kill_group
+from benchmark.faults.runs import ROOT, group_alive, kill_group, sigint_as_in_a_terminal
 from benchmark.isolation import EVENT_LOG
 
 
@@ -58,6 +58,7 @@ def test_ctrl_c_during_reproduce_prints_the_resume_line(tmp_path):
         cwd=tmp_path,
         env=env,
         start_new_session=True,
+        preexec_fn=sigint_as_in_a_terminal,  # even if this test inherited SIGINT ignored
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -115,6 +115,18 @@ def cli_command(
     ]  # fmt: skip
 
 
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` for runs the kit will Ctrl-C: SIGINT at its default, as in a terminal.
+
+    A process started in the background by a non-interactive shell (``nohup make test &``,
+    some CI runners) inherits SIGINT *ignored*, and so would every run it starts: Python
+    then installs no KeyboardInterrupt handler, and a Ctrl-C trial waits for a run that
+    never stops. The product rightly respects an ignored SIGINT; the trials must not
+    depend on how the test process itself was started.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_run(cmd: list[str], log: Path, events: Path | None = None) -> subprocess.Popen:
     """Start ``cmd`` in a new session; stdout and stderr go to ``log`` (read it after)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -123,7 +135,13 @@ def start_run(cmd: list[str], log: Path, events: Path | None = None) -> subproce
         env[EVENT_LOG] = str(events)
     with open(log, "ab") as fh:
         return subprocess.Popen(
-            cmd, cwd=ROOT, env=env, start_new_session=True, stdout=fh, stderr=fh
+            cmd,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=fh,
+            stderr=fh,
+            preexec_fn=sigint_as_in_a_terminal,
         )
 
 
