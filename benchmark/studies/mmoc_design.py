@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from benchmark.cells import load_cell
+from benchmark.cells import fit_cell, load_cell
 from benchmark.harness import PlannedCell, RunConfig, plan, run, variants_config
 from benchmark.metrics import ranking_metrics
-from benchmark.preprocessing import Preprocessor
 from benchmark.registry import DEFAULT_PRESET
 from benchmark.studies.design_report import write_report
 from benchmark.studies.design_variants import N_GENERATED, VARIANTS, DesignStudy
@@ -148,11 +147,10 @@ def landing(
     the mean P(real) = 1 - score that D gives the group.
     """
     cell, inputs = planned.cell, planned.inputs
-    pre = Preprocessor(cell.preprocessing).fit(inputs.X_train)
-    X_train, X_test = pre.transform(inputs.X_train), pre.transform(inputs.X_test)
     y = np.asarray(inputs.y_test).astype(int)
     with _one_thread():
-        model = planned.cls(**dict(cell.params)).fit(X_train)
+        fitted = fit_cell(cell, inputs, planned.cls)  # the cell's own pipeline
+        model, X_train, X_test = fitted.detector, fitted.X_train, fitted.X_test
         scores = np.asarray(model.decision_function(X_test), dtype=np.float64)
         if getattr(model, "inverse_transform_", None) is not None:  # rows must stay scaled
             raise RuntimeError(
