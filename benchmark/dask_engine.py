@@ -117,11 +117,7 @@ def _connect(scheduler: str | None, local_workers: int | None) -> Iterator[tuple
 
 def _local_cluster(n_workers: int) -> LocalCluster:
     """``n_workers`` worker processes of one thread on this machine, on loopback only."""
-    settings = {
-        "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
-        "distributed.scheduler.worker-saturation": 1.0,
-    }
-    with dask.config.set(settings):
+    with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
         return LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
@@ -264,9 +260,10 @@ class _Engine:
                 raise BackendError(f"{self.where} went away ({type(exc).__name__})") from None
         exc = future.exception()
         if isinstance(exc, KilledWorker):
+            tries = exc.allowed_failures + 1
             return (
-                f"worker lost: the Dask worker computing this cell died, {exc.allowed_failures + 1}"
-                " time(s) on different workers (killed: out of memory? see the worker logs)"
+                f"worker lost: each of the {tries} Dask workers given this cell died with it"
+                " (killed? out of memory? see the worker logs)"
             )
         text = str(exc).strip().splitlines()
         return f"on the Dask worker: {type(exc).__name__}: {text[0] if text else ''}".strip()
