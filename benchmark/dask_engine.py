@@ -20,6 +20,7 @@ the cells written so far stay, and a rerun with either backend resumes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -134,9 +135,20 @@ def _close(client: Client, cluster: LocalCluster | None) -> None:
         try:
             client.close(timeout=10)
             if cluster is not None:
+                cluster.sync(_stop_workers, cluster)
                 cluster.close(timeout=10)
         except (OSError, TimeoutError, RuntimeError) as exc:
             log.debug("closing the Dask client: %s", exc)
+
+
+async def _stop_workers(cluster: LocalCluster) -> None:
+    """Stop a local cluster's workers within a second, busy or not.
+
+    Left to ``LocalCluster.close``, a worker still computing a cancelled cell (after
+    Ctrl-C) gets 4 s to finish it before it is killed; the cell is given up anyway.
+    """
+    nannies = list(cluster.workers.values())
+    await asyncio.gather(*(n.close(timeout=1) for n in nannies), return_exceptions=True)
 
 
 @dataclass

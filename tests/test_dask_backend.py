@@ -39,7 +39,7 @@ from benchmark.dask_engine import LOCAL_ALLOWED_FAILURES  # noqa: E402
 
 #: The grid both backends run: two bundled sets, two classical detectors and a small GAN.
 GRID = dict(
-    datasets=["vowels", "thyroid"],
+    datasets=["vowels", "arrhythmia"],
     detectors=["gmm", "ocsvm", "rgan"],
     folds=2,
     detector_params={"rgan": {"max_steps": 30}},
