@@ -5,6 +5,7 @@ Ctrl-C/SIGTERM ending the run in one line, and bad arguments refused before any 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +31,7 @@ from benchmark.faults.runs import (
 )
 from benchmark.harness import RunConfig, plan, run
 from benchmark.isolation import EVENT_LOG
+from benchmark.locking import CellLock, lock_path
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
@@ -112,6 +114,34 @@ def test_one_folder_is_resumed_by_either_backend(both, cluster):
     )
     summary = run(dask_, progress=False)
     assert summary.complete and summary.n_computed == 4 and summary.n_skipped == 12
+
+
+def test_a_cell_locked_by_another_run_is_left_to_it_and_then_reused(cluster, tmp_path):
+    common = dict(datasets=["vowels"], detectors=["gmm"], folds=2, splits_dir=tmp_path / "splits")
+    run(RunConfig(**common, output=tmp_path / "other"), progress=False)  # "another run"
+    config = RunConfig(
+        **common, output=tmp_path / "run", backend="dask", scheduler=cluster.scheduler_address
+    )
+    cell = next(p.cell for p in plan(config, dry=True) if p.cell.fold == 0)
+    theirs, ours = cell.paths(tmp_path / "other"), cell.paths(tmp_path / "run")
+    lock = CellLock(lock_path(ours[0]))
+    assert lock.acquire()  # the other run is computing fold 0 in this folder
+    since, result = time.time(), {}
+    worker = threading.Thread(target=lambda: result.update(s=run(config, progress=False)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while "vowels/gmm/fold1" not in finished_cells(tmp_path / "run"):
+        assert time.monotonic() < deadline and worker.is_alive()
+        time.sleep(0.05)
+    time.sleep(1)  # the Dask run now waits for the lock, and computes nothing of fold 0
+    for src, dst in zip(theirs[::-1], ours[::-1]):  # the other run saves: scores, then record
+        shutil.copyfile(src, dst)
+    lock.release()
+    worker.join(60)
+    summary = result["s"]
+    assert summary.complete and summary.n_computed == 1 and summary.n_skipped == 1
+    started = {c for _, kind, c in _events(cluster.events, since) if kind == "start"}
+    assert started == {"vowels/gmm/fold1"}
 
 
 def _kill_at_start(events: Path, since: float, kills: dict[str, int], stop: threading.Event):
