@@ -8,7 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from benchmark.cli_checks import check_device, check_numbers, check_output_dir
+from benchmark.backends import BACKENDS, BackendError
+from benchmark.cli_checks import check_cluster, check_device, check_numbers, check_output_dir
 from benchmark.cli_studies import print_plan
 from benchmark.data.dataset import DataError
 from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
@@ -30,6 +31,8 @@ examples:
   python run_benchmark.py --list
   python run_benchmark.py --datasets all --preset quick          # what `make bench` runs
   python run_benchmark.py --datasets thyroid,cardio --detectors ocsvm,gmm --n-jobs 2
+  python run_benchmark.py --datasets thyroid --backend dask --local-workers 2
+  python run_benchmark.py --datasets all --backend dask --scheduler tcp://HOST:8786
   python run_benchmark.py --data-file my.csv --label-column y --normal-label ok
   python run_benchmark.py --datasets all --dry-run                # list cells, compute nothing
   python run_benchmark.py --ablation modes --datasets production-line   # Table 2
@@ -109,6 +112,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     how.add_argument(
         "--n-jobs", type=int, default=1, help="cells run in parallel, -1: all cores (default: 1)"
+    )
+    how.add_argument(
+        "--backend",
+        default="local",
+        choices=BACKENDS,
+        help="where cells are computed: local (child processes here, --n-jobs at a time) or"
+        " dask (the workers of a Dask cluster; results are still written here; needs"
+        " pip install 'mmoc-bench[dask]') (default: local)",
+    )
+    how.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="with --backend dask: the address of a running Dask scheduler, e.g. tcp://HOST:8786",
+    )
+    how.add_argument(
+        "--local-workers",
+        type=int,
+        metavar="N",
+        default=None,
+        help="with --backend dask: start a Dask cluster of N worker processes (one thread"
+        " each) on this machine for the run",
     )
     how.add_argument(
         "--timeout",
@@ -219,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmark.report.commands import report_command
 
         return report_command(args.report)
-    error = check_numbers(args) or check_device(args.device)
+    error = check_numbers(args) or check_device(args.device) or check_cluster(args)
     if error:
         return _fail(error)
     with stop_on_sigterm():
@@ -279,6 +304,9 @@ def _benchmark(args: argparse.Namespace) -> int:
         splits_dir=args.splits_dir,
         memory_limit=int(args.memory_limit * 2**20) if args.memory_limit else None,
         argv=args.argv,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        local_workers=args.local_workers,
     )
     try:
         if args.dry_run:
@@ -286,6 +314,15 @@ def _benchmark(args: argparse.Namespace) -> int:
         summary = run(config, progress=not args.quiet)
     except (DataError, ValueError) as exc:
         return _fail(str(exc))
+    except BackendError as exc:
+        planned = plan(config)
+        n_done = sum(p.done for p in planned)
+        print(
+            f"error: {exc}: {n_done} of {len(planned)} cells are finished and saved in {output};"
+            " rerun the same command (or with --backend local) to resume",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt as exc:
         planned = plan(config)
         n_done = sum(p.done for p in planned)

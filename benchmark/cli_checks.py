@@ -10,10 +10,19 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import socket
 import tempfile
 from pathlib import Path
 
-__all__ = ["check_numbers", "check_device", "check_output_dir", "check_output_file"]
+from benchmark.backends import check_backend
+
+__all__ = [
+    "check_numbers",
+    "check_device",
+    "check_cluster",
+    "check_output_dir",
+    "check_output_file",
+]
 
 #: The largest seed NumPy's generators accept.
 MAX_SEED = 2**32 - 1
@@ -61,6 +70,49 @@ def check_device(device: str) -> str | None:
     if m.group(1) is not None and int(m.group(1)) >= torch.cuda.device_count():
         n = torch.cuda.device_count()
         return f"--device {device}: this machine has {n} GPU(s), cuda:0 to cuda:{n - 1}"
+    return None
+
+
+#: Dask's default scheduler port, for an address given without one.
+DASK_PORT = 8786
+
+
+def check_cluster(args: argparse.Namespace) -> str | None:
+    """``--backend``, ``--scheduler``, ``--local-workers``, and a scheduler that answers.
+
+    The scheduler is only probed (a TCP connection, closed at once), so an address
+    mistyped or a cluster not started yet costs one line, not a run that waits.
+    """
+    error = check_backend(args.backend, args.scheduler, args.local_workers, args.timeout)
+    if error or args.backend != "dask":
+        return error
+    study = "--study" if args.study else "--ablation" if args.ablation else "--reproduce"
+    if args.study or args.ablation or args.reproduce:
+        return f"--backend dask runs the main benchmark only; run {study} with --backend local"
+    if args.n_jobs != 1:
+        return (
+            "--n-jobs is for --backend local; with --backend dask every worker computes one"
+            " cell at a time (start more workers, or give --local-workers N)"
+        )
+    return _probe_scheduler(args.scheduler) if args.scheduler else None
+
+
+def _probe_scheduler(address: str) -> str | None:
+    """Whether a TCP scheduler address answers; other protocols are left to Dask."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls"):
+        return None
+    host, colon, port = rest.rpartition(":")
+    if not colon or "]" in port:  # no port, or an IPv6 address without one
+        host, port = rest, str(DASK_PORT)
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        return f"--scheduler {address!r} is not an address; use tcp://HOST:PORT"
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        return f"--scheduler {address}: no Dask scheduler answers there ({why})"
     return None
 
 

@@ -1,7 +1,8 @@
 """The harness: plan the (data set, detector, fold) cells, run the unfinished ones, collect.
 
 Cells are independent, so they run under ``joblib.Parallel`` (threads that each drive an
-isolated child process, see :mod:`benchmark.isolation`). Every cell writes its own result
+isolated child process, see :mod:`benchmark.isolation`), or with ``backend="dask"`` on the
+workers of a Dask cluster (:mod:`benchmark.dask_engine`). Every cell writes its own result
 file atomically; a rerun skips finished cells, a failed cell is never cached as a success.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from benchmark.atomic import clean_stale_temp
+from benchmark.backends import BackendError, check_backend
 from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
 from benchmark.data.dataset import Dataset
 from benchmark.folder import now, refresh_folder
@@ -63,9 +66,15 @@ class RunConfig:
     isolate: bool = True
     memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
     argv: list[str] = field(default_factory=list)  # the command line, recorded in run.json
+    backend: str = "local"  # "local" (child processes here) or "dask" (a Dask cluster)
+    scheduler: str | None = None  # dask: the address of a running scheduler
+    local_workers: int | None = None  # dask: start a local cluster of this many processes
 
     def __post_init__(self) -> None:
         check_preset(self.preset)  # an unknown preset must not mean class defaults
+        error = check_backend(self.backend, self.scheduler, self.local_workers, self.timeout)
+        if error:
+            raise ValueError(error)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -218,8 +227,44 @@ def _report_damage(config: RunConfig, planned: list[PlannedCell]) -> list[dict]:
     return damaged
 
 
+def _progress(bar: tqdm) -> Callable[[dict], None]:
+    """A callback that moves ``bar`` on by one finished cell and counts the failures."""
+    counts = {"ok": 0, "failed": 0}
+
+    def done(record: dict) -> None:
+        counts["ok" if record.get("status") == "ok" else "failed"] += 1
+        bar.set_postfix(done=counts["ok"], failed=counts["failed"], refresh=False)
+        bar.update(1)
+
+    return done
+
+
+def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[tuple]:
+    """Compute ``pending`` with the config's backend; (planned cell, record, outcome)."""
+    on_done = _progress(bar)
+    if config.backend == "dask":
+        from benchmark.dask_engine import run_on_dask
+
+        return run_on_dask(
+            pending,
+            config.output,
+            scheduler=config.scheduler,
+            local_workers=config.local_workers,
+            threads=THREADS_PER_CELL,
+            memory_limit=config.memory_limit,
+            force=config.force,
+            on_done=on_done,
+        )
+    outcomes = _execute(config, pending, wait=False, on_done=on_done)
+    locked = [p for p, _, outcome in outcomes if outcome == "locked"]
+    outcomes = [o for o in outcomes if o[2] != "locked"]
+    if locked:  # cells another run was computing: by now usually saved, so reused
+        outcomes += _execute(config, locked, wait=True, on_done=on_done)
+    return outcomes
+
+
 def _execute(
-    config: RunConfig, pending: list[PlannedCell], wait: bool, bar: tqdm
+    config: RunConfig, pending: list[PlannedCell], wait: bool, on_done: Callable[[dict], None]
 ) -> list[tuple[PlannedCell, dict, str]]:
     """Run ``pending`` cells in parallel; a cell locked by another run is left for later."""
     n_jobs = max(
@@ -245,18 +290,14 @@ def _execute(
         return p, record, outcome
 
     done: list[tuple[PlannedCell, dict, str]] = []
-    counts = {"ok": 0, "failed": 0}
     gen = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
         delayed(one)(p) for p in pending
     )
     try:
         for p, record, outcome in gen:
             done.append((p, record, outcome))
-            if outcome == "locked":
-                continue
-            counts["ok" if record.get("status") == "ok" else "failed"] += 1
-            bar.set_postfix(done=counts["ok"], failed=counts["failed"], refresh=False)
-            bar.update(1)
+            if outcome != "locked":
+                on_done(record)
     except BaseException:  # Ctrl-C: kill the children before joblib waits for its threads
         abort_all()
         raise
@@ -287,17 +328,12 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
         smoothing=0.05,
     )
     try:
-        outcomes = _execute(config, pending, wait=False, bar=bar)
-        locked = [p for p, _, outcome in outcomes if outcome == "locked"]
-        outcomes = [o for o in outcomes if o[2] != "locked"]
-        if locked:
-            outcomes += _execute(config, locked, wait=True, bar=bar)
+        outcomes = _compute(config, pending, bar)
     except BaseException as exc:
         bar.close()
         clean_stale_temp(output)  # what the killed children were writing
-        outcome = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        if isinstance(exc, KeyboardInterrupt):
-            _refresh(config, started, start, len(planned), outcome, None)
+        if isinstance(exc, KeyboardInterrupt | BackendError):
+            _refresh(config, started, start, len(planned), _stopped_by(exc), None)
         raise
     finally:
         bar.close()
@@ -331,6 +367,13 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
         config, started, start, len(planned), outcome, summary
     )
     return summary
+
+
+def _stopped_by(exc: BaseException) -> str:
+    """The outcome run.json records for a run that ``exc`` ended early."""
+    if isinstance(exc, Terminated):
+        return "terminated"
+    return "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {exc}"
 
 
 def _refresh(

@@ -29,7 +29,16 @@ from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
 from benchmark.locking import CellLock, holder, lock_path
 
-__all__ = ["execute_cell", "abort_all", "limit_threads", "limit_memory", "EVENT_LOG"]
+__all__ = [
+    "execute_cell",
+    "abort_all",
+    "limit_threads",
+    "limit_memory",
+    "restore_memory",
+    "record_event",
+    "no_named_semaphores",
+    "EVENT_LOG",
+]
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +110,16 @@ def limit_memory(nbytes: int) -> int | None:
     return soft
 
 
-def _restore_memory(soft: int | None) -> None:
+def restore_memory(soft: int | None) -> None:
+    """Put back the soft address-space limit :func:`limit_memory` returned."""
     if soft is not None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (soft, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
-def _event(path: str | None, kind: str, cell: Cell, extra: str = "") -> None:
+def record_event(path: str | None, kind: str, cell: Cell, extra: str = "") -> None:
+    """Append ``time pid kind cell [extra]`` to the audit file ``path`` (if one is set)."""
     if not path:
         return
     line = f"{time.time():.6f} {os.getpid()} {kind} {cell.name} {extra}".rstrip() + "\n"
@@ -125,18 +136,18 @@ def _compute_and_write(
     """Compute and save a cell whose lock the caller holds; OSError if it cannot be saved."""
     json_path, _ = cell.paths(output)
     clean_stale_temp(json_path.parent, recursive=False)
-    _event(events, "start", cell)
+    record_event(events, "start", cell)
     soft = limit_memory(memory_limit) if memory_limit else None
     try:
         record, arrays = compute_cell(cell, inputs, cls)
     finally:
-        _restore_memory(soft)
+        restore_memory(soft)
     write_cell(output, cell, record, arrays)
-    _event(events, "end", cell, record.get("status", ""))
+    record_event(events, "end", cell, record.get("status", ""))
     return record
 
 
-def _no_named_semaphores() -> None:
+def no_named_semaphores() -> None:
     """Give tqdm a thread lock, so a cell's child never creates a named semaphore.
 
     tqdm's default write lock includes a ``multiprocessing.RLock``: a named semaphore the
@@ -156,7 +167,7 @@ _HAS_LOCK = "lock acquired"
 def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, conn, force, wait):
     """A cell's child: take the lock (waiting if asked), skip a finished cell, compute, save."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once
-    _no_named_semaphores()
+    no_named_semaphores()
     lock = CellLock(lock_path(cell.paths(Path(output))[0]))
     if not lock.acquire(wait=wait):
         sys.exit(_EXIT_LOCKED)

@@ -26,8 +26,8 @@ multiprocessing.set_start_method("forkserver")  # as in a cell's child
 named = []
 resource_tracker.register = lambda name, rtype: named.append(rtype)
 if sys.argv[1] == "child":
-    from benchmark.isolation import _no_named_semaphores
-    _no_named_semaphores()
+    from benchmark.isolation import no_named_semaphores
+    no_named_semaphores()
 from tqdm.auto import tqdm
 tqdm(total=1, disable=True).close()  # what train_loop does in a cell without progress
 print(len(named))

@@ -1,0 +1,309 @@
+"""The Dask backend: cells are computed on the workers of a cluster and written here.
+
+A worker computes a cell (:func:`benchmark.dask_task.compute_on_worker`, a pure function
+of the cell, its rows and its detector class) and sends back ``(record, arrays)``; this
+process, the client, writes the result files atomically, as a local cell's child does.
+So the workers need no file system shared with the run folder, and a local run and a
+Dask run can share, resume and finish one folder.
+
+Lock discipline: the client takes a cell's lock before it sends the cell out and holds
+it until the result (or the failure) is written, so no other run computes the cell in
+the meantime. At most one cell per worker is out at a time, which bounds the locks held
+and leaves the scheduler nothing queued on a worker that could be lost with it.
+
+A worker that dies costs only its cell: the scheduler gives it to another worker (a
+local cluster allows one such retry; a cluster of your own uses its
+``distributed.scheduler.allowed-failures``) and then fails it, which is recorded. A
+scheduler that goes away ends the run with :class:`~benchmark.backends.BackendError`;
+the cells written so far stay, and a rerun with either backend resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dask
+from distributed import Client, Future, LocalCluster, wait
+from distributed.client import FuturesCancelledError
+from distributed.scheduler import KilledWorker
+
+from benchmark.atomic import clean_stale_temp
+from benchmark.backends import BackendError
+from benchmark.cells import failure_record, load_cell, write_cell
+from benchmark.dask_task import compute_on_worker
+from benchmark.locking import CellLock, lock_path
+
+__all__ = ["run_on_dask", "LOCAL_ALLOWED_FAILURES"]
+
+log = logging.getLogger(__name__)
+
+#: How often a local cluster's scheduler gives a cell whose worker died to another
+#: worker before failing it (Dask's default is 3; a cell that kills its worker, e.g. by
+#: exhausting memory, would then cost four workers).
+LOCAL_ALLOWED_FAILURES = 1
+
+#: Seconds between looks at finished cells, arriving workers and cells locked elsewhere.
+POLL = 0.5
+
+#: Seconds to wait for a scheduler given by address before giving up.
+CONNECT_TIMEOUT = 20
+
+#: Where a planned cell's outcome goes: (planned cell, record, "computed" or "reused").
+Outcome = tuple[Any, dict, str]
+
+
+def run_on_dask(
+    pending: list,
+    output: Path,
+    *,
+    scheduler: str | None,
+    local_workers: int | None,
+    threads: int,
+    memory_limit: int | None,
+    force: bool,
+    on_done: Callable[[dict], None],
+) -> list[Outcome]:
+    """Compute ``pending`` cells (with ``cell``, ``inputs``, ``cls``) on a Dask cluster.
+
+    The cluster is the scheduler at ``scheduler`` or ``local_workers`` worker processes
+    started here (and stopped at the end). Each cell's result is written to ``output``
+    under its lock; ``on_done`` gets each record as it is written.
+    """
+    with _connect(scheduler, local_workers) as (client, where):
+        engine = _Engine(client, where, Path(output), threads, memory_limit, force, on_done)
+        return engine.run(pending)
+
+
+@contextmanager
+def _log_level(level: int) -> Iterator[None]:
+    """Dask's own loggers at ``level`` within the block (its INFO lines drown the run's)."""
+    logger = logging.getLogger("distributed")
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+@contextmanager
+def _connect(scheduler: str | None, local_workers: int | None) -> Iterator[tuple[Client, str]]:
+    """A client of the scheduler at ``scheduler``, or of a local cluster started here."""
+    with _log_level(logging.WARNING):
+        cluster = _local_cluster(local_workers) if local_workers is not None else None
+        if cluster is not None:
+            address, where = cluster.scheduler_address, "the local Dask cluster"
+        else:
+            address, where = str(scheduler), f"the Dask scheduler at {scheduler}"
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            if cluster is not None:
+                cluster.close()
+            raise BackendError(f"cannot reach {where}: {exc}") from None
+        try:
+            yield client, where
+        finally:
+            _close(client, cluster)
+
+
+def _local_cluster(n_workers: int) -> LocalCluster:
+    """``n_workers`` worker processes of one thread on this machine, on loopback only."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+        return LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",  # a free port on the host above: never taken
+            silence_logs=logging.ERROR,
+        )
+
+
+def _close(client: Client, cluster: LocalCluster | None) -> None:
+    """Disconnect, and stop a local cluster; a scheduler already gone is not an error."""
+    with _log_level(logging.CRITICAL):  # reconnect tracebacks after a lost scheduler
+        try:
+            client.close(timeout=10)
+            if cluster is not None:
+                cluster.sync(_stop_workers, cluster)
+                cluster.close(timeout=10)
+        except (OSError, TimeoutError, RuntimeError) as exc:
+            log.debug("closing the Dask client: %s", exc)
+
+
+async def _stop_workers(cluster: LocalCluster) -> None:
+    """Stop a local cluster's workers within a second, busy or not.
+
+    Left to ``LocalCluster.close``, a worker still computing a cancelled cell (after
+    Ctrl-C) gets 4 s to finish it before it is killed; the cell is given up anyway.
+    """
+    nannies = list(cluster.workers.values())
+    await asyncio.gather(*(n.close(timeout=1) for n in nannies), return_exceptions=True)
+
+
+@dataclass
+class _Sent:
+    """A cell out on the cluster and the lock this process holds for it meanwhile."""
+
+    planned: Any
+    lock: CellLock
+
+
+class _Engine:
+    """Send cells out (one per worker at a time), write what comes back, until done."""
+
+    def __init__(self, client, where, output, threads, memory_limit, force, on_done) -> None:
+        self.client, self.where, self.output = client, where, output
+        self.threads, self.memory_limit, self.force = threads, memory_limit, force
+        self.on_done = on_done
+        self._workers, self._looked = 1, float("-inf")
+
+    def run(self, pending: list) -> list[Outcome]:
+        todo, locked = deque(pending), deque()
+        sent: dict[Future, _Sent] = {}
+        outcomes: list[Outcome] = []
+        try:
+            while todo or locked or sent:
+                self._send(todo, locked, sent, outcomes)
+                if sent:
+                    outcomes += self._collect(sent)
+                elif locked:  # every cell left is being computed by another run
+                    time.sleep(POLL)
+        except BaseException:  # Ctrl-C, SIGTERM, a lost scheduler: give every cell up
+            self._abandon(sent)
+            raise
+        return outcomes
+
+    def _room(self, sent: dict) -> int:
+        """How many more cells to send: one per worker (looked up every few seconds)."""
+        if self.client.status != "running":
+            raise BackendError(f"lost the connection to {self.where}")
+        if time.monotonic() - self._looked > 2:
+            try:
+                self._workers = max(1, len(self.client.nthreads()))
+            except (OSError, TimeoutError) as exc:
+                raise BackendError(f"lost the connection to {self.where}: {exc}") from None
+            self._looked = time.monotonic()
+        return self._workers - len(sent)
+
+    def _send(self, todo: deque, locked: deque, sent: dict, outcomes: list) -> None:
+        """Send cells while workers are free: new ones first, then those locked elsewhere."""
+        room = self._room(sent)
+        retry = len(locked)  # each locked cell is tried once per pass
+        while room > 0 and (todo or retry):
+            if todo:
+                planned = todo.popleft()
+            else:
+                planned, retry = locked.popleft(), retry - 1
+            kind, result = self._start(planned)
+            if kind == "sent":
+                future, lock = result
+                sent[future] = _Sent(planned, lock)
+                room -= 1
+            elif kind == "locked":
+                locked.append(planned)
+            else:
+                outcomes.append((planned, result, "reused"))
+                self.on_done(result)
+
+    def _start(self, planned) -> tuple[str, Any]:
+        """``("reused", record)``, ``("locked", None)`` or ``("sent", (future, lock))``."""
+        cell = planned.cell
+        if not self.force and (saved := load_cell(self.output, cell))[1] == "":
+            return "reused", saved[0]
+        lock = CellLock(lock_path(cell.paths(self.output)[0]))
+        if not lock.acquire(wait=False):
+            return "locked", None
+        try:
+            if not self.force and (saved := load_cell(self.output, cell))[1] == "":
+                lock.release()  # another run finished it while we looked
+                return "reused", saved[0]
+            future = self.client.submit(
+                compute_on_worker,
+                cell,
+                planned.inputs,
+                planned.cls,
+                self.threads,
+                self.memory_limit,
+                key=("mmoc-cell", cell.name, uuid.uuid4().hex),
+                pure=False,
+            )
+        except BaseException:
+            lock.release()
+            raise
+        return "sent", (future, lock)
+
+    def _collect(self, sent: dict) -> list[Outcome]:
+        """Wait a little for cells to come back; write each one that did."""
+        try:
+            with self.client.as_current():
+                wait(list(sent), timeout=POLL, return_when="FIRST_COMPLETED")
+        except (TimeoutError, FuturesCancelledError):
+            pass  # nothing back yet; a cancelled cell is dealt with below
+        outcomes = []
+        for future in [f for f in sent if f.status in ("finished", "error")]:
+            out = sent.pop(future)
+            try:
+                record = self._write(out.planned.cell, self._result(future))
+            finally:
+                out.lock.release()
+            outcomes.append((out.planned, record, "computed"))
+            self.on_done(record)
+        if any(f.status in ("cancelled", "lost") for f in sent):
+            raise BackendError(f"{self.where} went away")
+        return outcomes
+
+    def _result(self, future: Future) -> tuple[dict, dict] | str:
+        """The worker's (record, arrays), or why the cell failed on the cluster."""
+        if future.status == "finished":
+            try:
+                return future.result()
+            except Exception as exc:  # the connection dropped while fetching it
+                raise BackendError(f"{self.where} went away ({type(exc).__name__})") from None
+        exc = future.exception()
+        if isinstance(exc, KilledWorker):
+            tries = exc.allowed_failures + 1
+            return (
+                f"worker lost: each of the {tries} Dask workers given this cell died with it"
+                " (killed? out of memory? see the worker logs)"
+            )
+        text = str(exc).strip().splitlines()
+        return f"on the Dask worker: {type(exc).__name__}: {text[0] if text else ''}".strip()
+
+    def _write(self, cell, result: tuple[dict, dict] | str) -> dict:
+        """Save a result (or a failure, given as its reason) under the lock held for it."""
+        record, arrays = (failure_record(cell, result), {}) if isinstance(result, str) else result
+        clean_stale_temp(cell.paths(self.output)[0].parent, recursive=False)
+        try:
+            write_cell(self.output, cell, record, arrays)
+            return record
+        except OSError as exc:
+            error = f"could not save the result: {type(exc).__name__}: {exc}"
+            failed = failure_record(cell, error)
+        try:
+            write_cell(self.output, cell, failed, {})
+        except OSError as exc:
+            log.error("cell %s failed; its failure record was not saved: %s", cell.name, exc)
+            failed["error"] += f" (and the failure could not be saved: {exc})"
+        return failed
+
+    def _abandon(self, sent: dict) -> None:
+        """Cancel the cells still out and give their locks up; nothing is written."""
+        if sent and self.client.status == "running":
+            try:
+                self.client.cancel(list(sent), force=True)
+            except Exception as exc:  # the scheduler may be gone already
+                log.debug("cancelling cells: %s", exc)
+        for out in sent.values():
+            out.lock.release()
+        sent.clear()
