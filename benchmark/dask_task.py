@@ -13,15 +13,8 @@ from __future__ import annotations
 import os
 import threading
 
-from benchmark.cells import Cell, CellInputs, compute_cell
-from benchmark.isolation import (
-    EVENT_LOG,
-    limit_memory,
-    limit_threads,
-    no_named_semaphores,
-    record_event,
-    restore_memory,
-)
+from benchmark.cells import Cell, CellInputs
+from benchmark.isolation import EVENT_LOG, compute_logged, limit_threads, no_named_semaphores
 
 __all__ = ["compute_on_worker"]
 
@@ -40,12 +33,4 @@ def compute_on_worker(
     with _ONE_CELL_AT_A_TIME:
         no_named_semaphores()
         limit_threads(threads)
-        events = os.environ.get(EVENT_LOG)
-        record_event(events, "start", cell)
-        soft = limit_memory(memory_limit) if memory_limit else None
-        try:
-            record, arrays = compute_cell(cell, inputs, cls)
-        finally:
-            restore_memory(soft)
-        record_event(events, "end", cell, record.get("status", ""))
-        return record, arrays
+        return compute_logged(cell, inputs, cls, memory_limit, os.environ.get(EVENT_LOG))

@@ -35,6 +35,7 @@ __all__ = [
     "limit_threads",
     "limit_memory",
     "restore_memory",
+    "compute_logged",
     "record_event",
     "no_named_semaphores",
     "EVENT_LOG",
@@ -136,15 +137,26 @@ def _compute_and_write(
     """Compute and save a cell whose lock the caller holds; OSError if it cannot be saved."""
     json_path, _ = cell.paths(output)
     clean_stale_temp(json_path.parent, recursive=False)
+    record, arrays = compute_logged(cell, inputs, cls, memory_limit, events)
+    write_cell(output, cell, record, arrays)
+    return record
+
+
+def compute_logged(
+    cell: Cell, inputs: CellInputs, cls: type, memory_limit: int | None, events: str | None
+) -> tuple[dict, dict]:
+    """:func:`compute_cell` under the memory limit, its start and end in the audit file.
+
+    The one way a cell is computed, by a local child and by a Dask worker alike.
+    """
     record_event(events, "start", cell)
     soft = limit_memory(memory_limit) if memory_limit else None
     try:
         record, arrays = compute_cell(cell, inputs, cls)
     finally:
         restore_memory(soft)
-    write_cell(output, cell, record, arrays)
     record_event(events, "end", cell, record.get("status", ""))
-    return record
+    return record, arrays
 
 
 def no_named_semaphores() -> None:
