@@ -188,17 +188,23 @@ def test_a_worker_killed_mid_cell_costs_nothing_the_cell_is_retried(cluster, tmp
     assert compare_results(result_set(tmp_path / "local"), result_set(tmp_path / "killed")) == []
 
 
-def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(cluster, tmp_path):
-    config = RunConfig(
+def _one_fold_on_dask(tmp_path, cluster, detectors: list[str], **extra) -> RunConfig:
+    """One half-normal fold of vowels for ``detectors`` on the test's cluster."""
+    return RunConfig(
         datasets=["vowels"],
-        detectors=["gmm", "fault-hang"],
+        detectors=detectors,
         protocol="half-normal",
         folds=1,
         output=tmp_path / "run",
         splits_dir=tmp_path / "splits",
         backend="dask",
         scheduler=cluster.scheduler_address,
+        **extra,
     )
+
+
+def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(cluster, tmp_path):
+    config = _one_fold_on_dask(tmp_path, cluster, ["gmm", "fault-hang"])
     tries = LOCAL_ALLOWED_FAILURES + 1
     summary, events = _run_killing(config, cluster, {"vowels/fault-hang/fold0": tries})
     assert summary.n_ok == 1 and summary.n_failed == 1  # gmm is written, the hang is not
@@ -215,17 +221,7 @@ def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(
 
 
 def test_memory_limit_fails_the_cell_on_the_worker_not_the_worker(cluster, tmp_path):
-    config = RunConfig(
-        datasets=["vowels"],
-        detectors=["fault-oom", "gmm"],
-        protocol="half-normal",
-        folds=1,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-        backend="dask",
-        scheduler=cluster.scheduler_address,
-        memory_limit=256 * 2**20,
-    )
+    config = _one_fold_on_dask(tmp_path, cluster, ["fault-oom", "gmm"], memory_limit=256 * 2**20)
     summary = run(config, progress=False)
     assert summary.n_ok == 1 and [f["cell"] for f in summary.failed] == ["vowels/fault-oom/fold0"]
     assert summary.failed[0]["error"].startswith("MemoryError")
