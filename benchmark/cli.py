@@ -10,7 +10,7 @@ from pathlib import Path
 
 from benchmark.backends import BACKENDS, BackendError
 from benchmark.cli_checks import check_cluster, check_device, check_numbers, check_output_dir
-from benchmark.cli_studies import print_plan
+from benchmark.cli_studies import design_study, print_plan
 from benchmark.data.dataset import DataError
 from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
 from benchmark.protocols import PROTOCOLS
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(error)
     with stop_on_sigterm():
         if args.study:
-            return _design_study(args, sys.argv[1:] if argv is None else argv)
+            return design_study(args, sys.argv[1:] if argv is None else argv)
         if args.ablation or args.reproduce:
             from benchmark.cli_studies import study
 
@@ -372,47 +372,3 @@ def _dry_report(run_dir: Path | None) -> int:
         )
     print("dry run: nothing computed, nothing written")
     return 0
-
-
-def _design_study(args: argparse.Namespace, argv: list[str]) -> int:
-    """``--study mmoc-design``: MMOC-GAN's core design switches (issue 9, item 3)."""
-    import shlex
-
-    from benchmark.harness import plan
-    from benchmark.studies.mmoc_design import (
-        DEFAULT_DATASETS,
-        default_run_dir,
-        design_config,
-        run_design_study,
-    )
-
-    all_ds = list(datasets())
-    try:
-        text = args.datasets or ",".join(DEFAULT_DATASETS)
-        names = resolve_names("data set", text, all_ds, all_ds)
-    except UnknownNameError as exc:
-        return _fail(str(exc))
-    if args.folds < 2:
-        return _fail(f"--folds must be >= 2 for the design study, got {args.folds}")
-    output = args.output or Path("results") / "studies" / "mmoc-gan-design.md"
-    common = dict(
-        seed=args.seed,
-        preset=args.preset,
-        folds=args.folds,
-        n_jobs=args.n_jobs,
-        device=args.device,
-        splits_dir=args.splits_dir,
-    )
-    if args.dry_run:
-        return print_plan([plan(design_config(names, default_run_dir(output), **common), dry=True)])
-    command = f"python run_benchmark.py {shlex.join(argv)}"
-    study = run_design_study(names, output, progress=not args.quiet, command=command, **common)
-    print(f"wrote {output} and {study.figure}")
-    for f in study.summary.failed[:20]:
-        print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
-    if not study.refit_ok:
-        print(
-            "error: some refits did not reproduce their cell's AUROC; see the report",
-            file=sys.stderr,
-        )
-    return 0 if study.summary.complete and study.refit_ok else 1

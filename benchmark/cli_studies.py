@@ -15,7 +15,7 @@ from benchmark.cli_checks import check_output_dir, check_output_file
 from benchmark.interrupt import Terminated, interrupted_line
 from benchmark.registry import UnknownNameError, datasets, resolve_names
 
-__all__ = ["study", "print_plan"]
+__all__ = ["study", "design_study", "print_plan"]
 
 
 def print_plan(plans: list[list]) -> int:
@@ -113,3 +113,47 @@ def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
             print(f"\ninterrupted while writing the report; rerun with --report {parent}")
             return 143 if isinstance(exc, Terminated) else 130
     return 0
+
+
+def design_study(args: argparse.Namespace, argv: list[str]) -> int:
+    """``--study mmoc-design``: MMOC-GAN's core design switches (docs/design.md)."""
+    import shlex
+
+    from benchmark.harness import plan
+    from benchmark.studies.mmoc_design import (
+        DEFAULT_DATASETS,
+        default_run_dir,
+        design_config,
+        run_design_study,
+    )
+
+    all_ds = list(datasets())
+    try:
+        text = args.datasets or ",".join(DEFAULT_DATASETS)
+        names = resolve_names("data set", text, all_ds, all_ds)
+    except UnknownNameError as exc:
+        return _fail(str(exc))
+    if args.folds < 2:
+        return _fail(f"--folds must be >= 2 for the design study, got {args.folds}")
+    output = args.output or Path("results") / "studies" / "mmoc-gan-design.md"
+    common = dict(
+        seed=args.seed,
+        preset=args.preset,
+        folds=args.folds,
+        n_jobs=args.n_jobs,
+        device=args.device,
+        splits_dir=args.splits_dir,
+    )
+    if args.dry_run:
+        return print_plan([plan(design_config(names, default_run_dir(output), **common), dry=True)])
+    command = f"python run_benchmark.py {shlex.join(argv)}"
+    study = run_design_study(names, output, progress=not args.quiet, command=command, **common)
+    print(f"wrote {output} and {study.figure}")
+    for f in study.summary.failed[:20]:
+        print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
+    if not study.refit_ok:
+        print(
+            "error: some refits did not reproduce their cell's AUROC; see the report",
+            file=sys.stderr,
+        )
+    return 0 if study.summary.complete and study.refit_ok else 1

@@ -14,7 +14,8 @@ import os
 import threading
 
 from benchmark.cells import Cell, CellInputs
-from benchmark.isolation import EVENT_LOG, compute_logged, limit_threads, no_named_semaphores
+from benchmark.isolation import EVENT_LOG, compute_logged, no_named_semaphores
+from benchmark.limits import limit_threads
 
 __all__ = ["compute_on_worker"]
 

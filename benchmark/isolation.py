@@ -27,14 +27,12 @@ from pathlib import Path
 
 from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
+from benchmark.limits import limit_memory, limit_threads, restore_memory
 from benchmark.locking import CellLock, holder, lock_path
 
 __all__ = [
     "execute_cell",
     "abort_all",
-    "limit_threads",
-    "limit_memory",
-    "restore_memory",
     "compute_logged",
     "record_event",
     "no_named_semaphores",
@@ -63,60 +61,6 @@ def _context():
         _CTX = mp.get_context("forkserver")
         _CTX.set_forkserver_preload(["benchmark.cells", "benchmark.registry", "detectors"])
     return _CTX
-
-
-def limit_threads(n: int) -> None:
-    """Cap BLAS/OpenMP threads in this process to ``n`` and torch's to one.
-
-    The suite's networks are small MLPs: a second torch thread only adds synchronisation
-    (measured 10-25x slower fits on a loaded 2-core machine), so parallelism comes from
-    running cells side by side instead.
-    """
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(n)
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
-
-
-def _vm_size() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
-        pass
-    return 0
-
-
-def limit_memory(nbytes: int) -> int | None:
-    """Let this process allocate at most ``nbytes`` more address space (``RLIMIT_AS``).
-
-    Only the soft limit is lowered; returns the previous soft limit (None if unsupported).
-    An allocation beyond it raises ``MemoryError`` instead of exhausting the machine.
-    """
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not POSIX
-        return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    new = _vm_size() + int(nbytes)
-    if hard != resource.RLIM_INFINITY:
-        new = min(new, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (new, hard))
-    return soft
-
-
-def restore_memory(soft: int | None) -> None:
-    """Put back the soft address-space limit :func:`limit_memory` returned."""
-    if soft is not None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (soft, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
 def record_event(path: str | None, kind: str, cell: Cell, extra: str = "") -> None:
