@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +21,19 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from benchmark.atomic import clean_stale_temp
-from benchmark.backends import BackendError, check_backend
+from benchmark.backends import BackendError
 from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
 from benchmark.data.dataset import Dataset
 from benchmark.folder import now, refresh_folder
 from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
 from benchmark.registry import (
-    DEFAULT_PRESET,
     DetectorSpec,
-    check_preset,
     get_dataset,
     get_detector,
 )
 from benchmark.results import collect_results
+from benchmark.run_config import RunConfig, variants_config
 from benchmark.splits import get_splits
 
 __all__ = ["RunConfig", "RunSummary", "plan", "run", "variants_config", "DEFAULT_SPLITS_DIR"]
@@ -42,69 +41,6 @@ __all__ = ["RunConfig", "RunSummary", "plan", "run", "variants_config", "DEFAULT
 log = logging.getLogger(__name__)
 
 DEFAULT_SPLITS_DIR = Path("results") / "splits"
-
-
-@dataclass
-class RunConfig:
-    """Everything that defines a run; the same config and seed give the same results."""
-
-    datasets: list[str]
-    detectors: list[str]
-    protocol: str = "kfold-normal"
-    folds: int = 5
-    seed: int = 0
-    preset: str = DEFAULT_PRESET  # one of benchmark.registry.PRESETS
-    output: Path = Path("results") / "run"
-    n_jobs: int = 1
-    timeout: float | None = None
-    force: bool = False
-    device: str = "cpu"
-    splits_dir: Path | None = None
-    detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    variants: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    extra_datasets: dict[str, Dataset] = field(default_factory=dict)
-    isolate: bool = True
-    memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
-    argv: list[str] = field(default_factory=list)  # the command line, recorded in run.json
-    backend: str = "local"  # "local" (child processes here) or "dask" (a Dask cluster)
-    scheduler: str | None = None  # dask: the address of a running scheduler
-    local_workers: int | None = None  # dask: start a local cluster of this many processes
-
-    def __post_init__(self) -> None:
-        check_preset(self.preset)  # an unknown preset must not mean class defaults
-        error = check_backend(self.backend, self.scheduler, self.local_workers, self.timeout)
-        if error:
-            raise ValueError(error)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["output"] = str(self.output)
-        d["splits_dir"] = str(self.splits_dir) if self.splits_dir else None
-        d["extra_datasets"] = {k: v.source for k, v in self.extra_datasets.items()}
-        return d
-
-
-def variants_config(
-    datasets: list[str],
-    variants: dict[str, tuple[str, dict[str, Any]]],
-    output: Path | str,
-    **options: Any,
-) -> RunConfig:
-    """A ``kfold-normal`` run of labelled detector variants (the studies' shape).
-
-    ``variants`` maps each table label to (registered detector, extra parameters);
-    ``options`` are further :class:`RunConfig` fields (seed, preset, folds, ...).
-    """
-    if options.get("splits_dir") is not None:
-        options["splits_dir"] = Path(options["splits_dir"])
-    return RunConfig(
-        datasets=list(datasets),
-        detectors=list(variants),
-        protocol="kfold-normal",
-        output=Path(output),
-        variants=variants,
-        **options,
-    )
 
 
 @dataclass

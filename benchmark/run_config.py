@@ -1,0 +1,80 @@
+"""What a run is asked to do (:class:`RunConfig`), checked when it is made.
+
+Kept apart from :mod:`benchmark.harness`, which executes it; ``benchmark.harness``
+re-exports both names, the import most code uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmark.backends import check_backend
+from benchmark.data.dataset import Dataset
+from benchmark.registry import DEFAULT_PRESET, check_preset
+
+__all__ = ["RunConfig", "variants_config"]
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; the same config and seed give the same results."""
+
+    datasets: list[str]
+    detectors: list[str]
+    protocol: str = "kfold-normal"
+    folds: int = 5
+    seed: int = 0
+    preset: str = DEFAULT_PRESET  # one of benchmark.registry.PRESETS
+    output: Path = Path("results") / "run"
+    n_jobs: int = 1
+    timeout: float | None = None
+    force: bool = False
+    device: str = "cpu"
+    splits_dir: Path | None = None
+    detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variants: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    extra_datasets: dict[str, Dataset] = field(default_factory=dict)
+    isolate: bool = True
+    memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
+    argv: list[str] = field(default_factory=list)  # the command line, recorded in run.json
+    backend: str = "local"  # "local" (child processes here) or "dask" (a Dask cluster)
+    scheduler: str | None = None  # dask: the address of a running scheduler
+    local_workers: int | None = None  # dask: start a local cluster of this many processes
+
+    def __post_init__(self) -> None:
+        check_preset(self.preset)  # an unknown preset must not mean class defaults
+        error = check_backend(self.backend, self.scheduler, self.local_workers, self.timeout)
+        if error:
+            raise ValueError(error)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["output"] = str(self.output)
+        d["splits_dir"] = str(self.splits_dir) if self.splits_dir else None
+        d["extra_datasets"] = {k: v.source for k, v in self.extra_datasets.items()}
+        return d
+
+
+def variants_config(
+    datasets: list[str],
+    variants: dict[str, tuple[str, dict[str, Any]]],
+    output: Path | str,
+    **options: Any,
+) -> RunConfig:
+    """A ``kfold-normal`` run of labelled detector variants (the studies' shape).
+
+    ``variants`` maps each table label to (registered detector, extra parameters);
+    ``options`` are further :class:`RunConfig` fields (seed, preset, folds, ...).
+    """
+    if options.get("splits_dir") is not None:
+        options["splits_dir"] = Path(options["splits_dir"])
+    return RunConfig(
+        datasets=list(datasets),
+        detectors=list(variants),
+        protocol="kfold-normal",
+        output=Path(output),
+        variants=variants,
+        **options,
+    )
