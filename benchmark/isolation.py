@@ -27,6 +27,7 @@ from pathlib import Path
 
 from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
+from benchmark.gpus import use_gpu_for
 from benchmark.limits import limit_memory, limit_threads, restore_memory
 from benchmark.locking import CellLock, holder, lock_path
 
@@ -94,6 +95,7 @@ def compute_logged(
     The one way a cell is computed, by a local child and by a Dask worker alike.
     """
     record_event(events, "start", cell)
+    use_gpu_for(cell.name, cell.params, getattr(cls, "neural", False))
     soft = limit_memory(memory_limit) if memory_limit else None
     try:
         record, arrays = compute_cell(cell, inputs, cls)

@@ -29,12 +29,15 @@ class DivergenceError(DetectorError):
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` picks CUDA when present, else the CPU; ``"cuda"`` without a GPU is an error."""
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise DetectorError(f"device {device!r} requested but no CUDA GPU is available")
     if device != "cpu" and not device.startswith("cuda"):
         raise DetectorError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'")
-    return torch.device(device)
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and resolved.index is None:  # the current GPU, named
+        resolved = torch.device("cuda", torch.cuda.current_device())
+    return resolved
 
 
 @contextlib.contextmanager
