@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -310,7 +311,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     try:
         if args.dry_run:
-            return print_plan([plan(config, dry=True)])
+            return print_plan([plan(config, dry=True)], _cells_at_a_time(config))
         summary = run(config, progress=not args.quiet)
     except (DataError, ValueError) as exc:
         return _fail(str(exc))
@@ -349,6 +350,13 @@ def _benchmark(args: argparse.Namespace) -> int:
         )
         return 143 if isinstance(exc, Terminated) else 130
     return 0 if summary.complete else 1
+
+
+def _cells_at_a_time(config) -> int | None:
+    """How many cells the run computes side by side (None: a remote cluster's workers)."""
+    if config.backend == "dask":
+        return config.local_workers
+    return config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1)
 
 
 def _dry_report(run_dir: Path | None) -> int:

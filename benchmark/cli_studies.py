@@ -12,14 +12,18 @@ import sys
 from pathlib import Path
 
 from benchmark.cli_checks import check_output_dir, check_output_file
+from benchmark.cost import estimate_lines
 from benchmark.interrupt import Terminated, interrupted_line
 from benchmark.registry import UnknownNameError, datasets, resolve_names
 
 __all__ = ["study", "design_study", "print_plan"]
 
 
-def print_plan(plans: list[list]) -> int:
-    """``--dry-run``: one line per cell (done, or pending and why), then the counts."""
+def print_plan(plans: list[list], n_jobs: int | None = 1) -> int:
+    """``--dry-run``: one line per cell (done, or pending and why), the counts, the cost.
+
+    ``n_jobs``: cells computed at a time, for the wall-time estimate (None: unknown).
+    """
     n = n_done = 0
     for planned in plans:
         for p in planned:
@@ -29,6 +33,8 @@ def print_plan(plans: list[list]) -> int:
             n += 1
             n_done += p.done
     print(f"{n} cells: {n_done} done, {n - n_done} to compute (dry run: nothing computed)")
+    for line in estimate_lines([p for planned in plans for p in planned], n_jobs):
+        print(line)
     return 0
 
 

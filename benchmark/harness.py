@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from benchmark.atomic import clean_stale_temp
 from benchmark.backends import BackendError
 from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
+from benchmark.cost import planned_costs, progress_weights
 from benchmark.data.dataset import Dataset
 from benchmark.folder import now, refresh_folder
 from benchmark.interrupt import Terminated
@@ -163,14 +164,40 @@ def _report_damage(config: RunConfig, planned: list[PlannedCell]) -> list[dict]:
     return damaged
 
 
+#: The bar counts expected CPU seconds (benchmark/cost.py), so its ETA weighs a GAN cell
+#: by its cost and not as one of many quick GMM cells; the cells are shown beside it.
+_BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
+
+
+def _progress_bar(pending: list[PlannedCell], enabled: bool) -> tqdm:
+    """A bar over the pending cells, each weighted by its expected cost."""
+    weights = progress_weights(planned_costs(pending)) if pending else []
+    bar = tqdm(
+        total=sum(weights),
+        desc="cells",
+        bar_format=_BAR_FORMAT,
+        disable=not (enabled and pending),  # every cell reused: no empty bar
+        smoothing=0.05,
+    )
+    bar.weights = {p.cell.name: w for p, w in zip(pending, weights)}
+    bar.set_description_str(f"cells 0/{len(pending)}", refresh=False)
+    return bar
+
+
 def _progress(bar: tqdm) -> Callable[[dict], None]:
-    """A callback that moves ``bar`` on by one finished cell and counts the failures."""
+    """A callback that moves ``bar`` on by a finished cell's weight and counts the failures."""
     counts = {"ok": 0, "failed": 0}
+    n_cells = len(bar.weights)
 
     def done(record: dict) -> None:
         counts["ok" if record.get("status") == "ok" else "failed"] += 1
-        bar.set_postfix(done=counts["ok"], failed=counts["failed"], refresh=False)
-        bar.update(1)
+        finished = counts["ok"] + counts["failed"]
+        bar.set_description_str(f"cells {finished}/{n_cells}", refresh=False)
+        if counts["failed"]:
+            bar.set_postfix_str(f"{counts['failed']} failed", refresh=False)
+        cell = record.get("cell") or {}
+        name = f"{cell.get('dataset')}/{cell.get('label')}/fold{cell.get('fold')}"
+        bar.update(bar.weights.get(name, 0.0))
 
     return done
 
@@ -256,13 +283,7 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
     output.mkdir(parents=True, exist_ok=True)
     recovered = _report_damage(config, planned)
     pending = [p for p in planned if not p.done]
-    bar = tqdm(
-        total=len(pending),
-        desc="cells",
-        unit="cell",
-        disable=not (progress and pending),  # every cell reused: no empty "0cell" bar
-        smoothing=0.05,
-    )
+    bar = _progress_bar(pending, progress)
     try:
         outcomes = _compute(config, pending, bar)
     except BaseException as exc:

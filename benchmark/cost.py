@@ -1,0 +1,255 @@
+"""What a cell will cost before it runs: a cost model per detector, calibrated on a machine.
+
+Each detector's expected CPU seconds (one math thread) are a sum of terms, each a count of
+work the method does times a coefficient measured on this machine::
+
+    seconds = sum_j c_j * term_j(params, n_train, n_test, d)
+
+The neural detectors' terms are their gradient steps (a step costs a constant, Python's
+overhead, plus a part growing with the rows per step and the input width), the
+classical ones' the operation counts of their algorithms (kNN: ``n_train**2 * d`` for the
+leave-one-out training scores and ``n_test * n_train * d`` for the test rows). The
+coefficients come from ``python -m benchmark.cost_calibration`` (fits of a few seconds
+on synthetic data, non-negative least squares on relative errors) and live in
+``benchmark/cost_calibration.json`` with the machine and versions that produced them.
+``--dry-run`` adds them up per detector; the progress bar weighs each cell by its cost.
+A detector the file does not know (a user's) is estimated at the run's median cell.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "COST_MODELS",
+    "CostModel",
+    "Calibration",
+    "cell_cost",
+    "estimate_lines",
+    "format_seconds",
+    "planned_costs",
+    "progress_weights",
+    "load_calibration",
+    "training_budget",
+]
+
+CALIBRATION_FILE = Path(__file__).with_name("cost_calibration.json")
+
+Terms = Callable[[Mapping[str, Any], int, int, int], list[float]]
+
+
+def training_budget(
+    params: Mapping[str, Any], n: int, d: int, planned: Callable | None = None
+) -> tuple[int, int]:
+    """(gradient steps, rows per step) of a neural detector on ``n`` rows of ``d`` features.
+
+    ``planned`` is the detector class's own ``planned_budget(params, n, d)`` when its budget
+    is not ``n_epochs`` of ``batch_size`` (DAGMM's per-data-set defaults, RDA's outer and
+    inner loops); otherwise epochs x ceil(n / batch), at most ``max_steps``.
+    """
+    if planned is not None:
+        steps, batch = planned(params, n, d)
+        return int(steps), int(batch)
+    batch = max(1, min(int(params.get("batch_size") or 100), max(n, 1)))
+    epochs = int(params.get("n_epochs") or 1)
+    steps = epochs * math.ceil(max(n, 1) / batch)
+    if params.get("max_steps") is not None:
+        steps = min(steps, int(params["max_steps"]))
+    return steps, batch
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """How a detector's cost grows: a formula for people, terms for the calibration."""
+
+    formula: str  # shown by ``--list --verbose``
+    terms: Callable[..., list[float]]  # (params, n_train, n_test, d, budget) -> term values
+    neural: bool = False
+
+
+def _neural(params, n_train, n_test, d, budget) -> list[float]:
+    steps, batch = budget
+    return [1.0, steps, steps * batch, steps * batch * d, n_test * d]
+
+
+def _anogan(params, n_train, n_test, d, budget) -> list[float]:
+    search = n_test * int(params.get("search_steps") or 0)
+    return [*_neural(params, n_train, n_test, d, budget)[:4], search, search * d]
+
+
+def _knn(params, n_train, n_test, d, budget) -> list[float]:
+    pairs = n_train * n_train + n_test * n_train  # leave-one-out training scores, test rows
+    return [1.0, pairs, pairs * d]
+
+
+def _ocsvm(params, n_train, n_test, d, budget) -> list[float]:
+    m = min(n_train, int(params.get("max_samples") or n_train))
+    return [1.0, m * m, m * m * d, m * n_test, m * n_test * d]
+
+
+def _gmm(params, n_train, n_test, d, budget) -> list[float]:
+    k = int(params.get("n_components") or 1)
+    work = n_train * k * int(params.get("max_iter") or 100)
+    return [1.0, work * d, work * d * d, n_test * k * d * d]
+
+
+_NEURAL = CostModel(
+    "setup + steps x (a + batch x (b + c d)) + scoring (n_test x d)", _neural, neural=True
+)
+
+#: The cost model of every built-in detector (a user's detector without one is estimated
+#: at the run's median cell).
+COST_MODELS: dict[str, CostModel] = {
+    "ocan": _NEURAL,
+    "rgan": _NEURAL,
+    "mmoc-gan-cat": _NEURAL,
+    "mmoc-gan-mix": _NEURAL,
+    "ocnn-network": _NEURAL,
+    "rda": _NEURAL,
+    "dagmm": _NEURAL,
+    "anogan": CostModel(
+        "steps x (a + batch x (b + c d)) + latent search (n_test x search_steps x (e + f d))",
+        _anogan,
+        neural=True,
+    ),
+    "ocnn-neighbor": CostModel(
+        "(n_train^2 + n_test x n_train) x (a + b d): exact kNN, leave-one-out training scores",
+        _knn,
+    ),
+    "ocsvm": CostModel(
+        "m^2 x (a + b d) to fit (m = min(n_train, max_samples)), m x n_test x (c + e d) to score",
+        _ocsvm,
+    ),
+    "gmm": CostModel(
+        "n_train x k x max_iter x (a d + b d^2) (EM, full covariance) + n_test x k x d^2", _gmm
+    ),
+}
+
+
+def model_terms(name: str, cls: type, params: Mapping[str, Any], n_train, n_test, d):
+    """The term values of detector ``name`` on one cell, or None if it has no cost model."""
+    model = COST_MODELS.get(name)
+    if model is None:
+        return None
+    budget = (0, 0)
+    if model.neural:
+        budget = training_budget(params, n_train, d, getattr(cls, "planned_budget", None))
+    return model.terms(params, n_train, n_test, d, budget)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Coefficients per detector, and where and how they were measured."""
+
+    coefficients: dict[str, list[float]]
+    machine: str = ""
+    created: str = ""
+    command: str = ""
+
+    def seconds(self, name: str, terms: list[float] | None) -> float | None:
+        """Expected seconds of a cell with these term values (None: no model for it)."""
+        coef = self.coefficients.get(name)
+        if terms is None or coef is None or len(coef) != len(terms):
+            return None
+        return float(sum(c * t for c, t in zip(coef, terms)))
+
+
+def load_calibration(path: Path | None = None) -> Calibration:
+    """The calibration file's coefficients; an empty calibration if there is none."""
+    path = Path(path or CALIBRATION_FILE)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return Calibration({})
+    return Calibration(
+        {k: [float(x) for x in v] for k, v in data.get("coefficients", {}).items()},
+        machine=data.get("machine", ""),
+        created=data.get("created", ""),
+        command=data.get("command", ""),
+    )
+
+
+def cell_cost(
+    calibration: Calibration, name: str, cls: type, params: Mapping, n_train, n_test, d
+) -> float | None:
+    """Expected CPU seconds of one cell (None when the detector has no calibrated model)."""
+    return calibration.seconds(name, model_terms(name, cls, params, n_train, n_test, d))
+
+
+def format_seconds(seconds: float) -> str:
+    """``42 s``, ``12 min``, ``3.4 h``: the precision an estimate deserves."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def planned_costs(planned: list, calibration: Calibration | None = None) -> list[float | None]:
+    """Expected CPU seconds of each planned cell (``harness.PlannedCell``), None if unknown."""
+    calibration = calibration or load_calibration()
+    costs = []
+    for p in planned:
+        n_train, d = p.inputs.X_train.shape
+        costs.append(
+            cell_cost(
+                calibration, p.cell.detector, p.cls, p.cell.params, n_train, len(p.inputs.X_test), d
+            )
+        )
+    return costs
+
+
+def progress_weights(costs: list[float | None]) -> list[float]:
+    """Costs with the unknown ones at the median known cost (1 each if none is known)."""
+    known = sorted(c for c in costs if c is not None)
+    fill = known[len(known) // 2] if known else 1.0
+    return [max(c if c is not None else fill, 1e-3) for c in costs]
+
+
+def estimate_lines(
+    planned: list, n_jobs: int | None, calibration: Calibration | None = None
+) -> list[str]:
+    """``--dry-run``'s time estimate: expected CPU time per detector and in total.
+
+    ``n_jobs``: cells computed at a time (None: unknown, e.g. a remote Dask cluster).
+    """
+    calibration = calibration or load_calibration()
+    pending = [p for p in planned if not p.done]
+    if not pending:
+        return []
+    costs = planned_costs(pending, calibration)
+    per: dict[str, list] = {}
+    for p, c in zip(pending, costs):
+        per.setdefault(p.cell.label, []).append(c)
+    source = (
+        f"cost model calibrated on {calibration.machine or 'an unnamed machine'}"
+        f" ({calibration.created[:10] or 'undated'}; benchmark/cost_calibration.json)"
+        if calibration.coefficients
+        else "no calibration file: run python -m benchmark.cost_calibration"
+    )
+    lines = [f"expected CPU time of the {len(pending)} cells to compute (estimate; {source}):"]
+    width = max(len(k) for k in per)
+    for label, cs in sorted(per.items()):
+        known = [c for c in cs if c is not None]
+        text = format_seconds(sum(known)) if known else "unknown"
+        if known and len(known) < len(cs):
+            text += f" (+{len(cs) - len(known)} cells without a cost model)"
+        elif not known:
+            text += " (no cost model)"
+        lines.append(f"  {label:<{width}}  {len(cs):>4} cells  {text}")
+    total = sum(c for c in costs if c is not None)
+    at_a_time = f"{n_jobs} cells at a time" if n_jobs != 1 else "one cell at a time"
+    wall = (
+        f", about {format_seconds(total / n_jobs)} wall with {at_a_time}"
+        if n_jobs
+        else " (divide by the number of workers)"
+    )
+    total_text = f"{format_seconds(total)} CPU{wall}"
+    lines.append(f"  {'total':<{width}}  {len(pending):>4} cells  {total_text}")
+    return lines

@@ -1,0 +1,156 @@
+"""Calibrate the cost models on this machine: ``python -m benchmark.cost_calibration``.
+
+Every built-in detector with a cost model (:mod:`benchmark.cost`) is fitted and scored on
+synthetic data at a few sizes, widths and budgets chosen so that each of its terms
+varies, with one math thread, as a cell runs. The coefficients are the non-negative least
+squares fit of the measured seconds on the terms, each point weighted by 1/seconds (a
+fit of relative errors: a cell of 0.1 s matters as much as one of 10 s). The result is
+written to ``benchmark/cost_calibration.json`` with the machine, the versions and each
+detector's worst relative error on its own points. It takes about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import nnls
+
+from benchmark.cost import CALIBRATION_FILE, COST_MODELS, model_terms
+from benchmark.limits import limit_threads
+from benchmark.registry import detectors, load_plugins
+
+__all__ = ["calibration_points", "calibrate", "main"]
+
+_WIDTHS = (6, 36, 120, 274)
+
+
+def calibration_points(name: str) -> list[dict]:
+    """The (n_train, n_test, d, parameter overrides) a detector is timed at."""
+    model = COST_MODELS[name]
+    if name == "anogan":
+        budgets = [(30, 64, 10), (120, 64, 10), (60, 256, 10), (30, 64, 40)]
+        return [
+            dict(n=1000, m=300, d=d, over=dict(max_steps=s, batch_size=b, search_steps=q))
+            for d in _WIDTHS
+            for s, b, q in budgets
+        ]
+    if model.neural:
+        budgets = [(30, 64), (120, 64), (60, 256)]
+        return [
+            dict(n=1000, m=500, d=d, over=dict(max_steps=s, batch_size=b))
+            for d in _WIDTHS
+            for s, b in budgets
+        ]
+    sizes = {
+        "ocnn-neighbor": [(1000, 500), (3000, 1500), (6000, 3000)],
+        "ocsvm": [(1000, 500), (2000, 2000), (4000, 500), (4000, 2000)],
+        "gmm": [(2000, 1000), (8000, 1000), (4000, 4000)],
+    }[name]
+    widths = (10, 50) if name == "gmm" else (10, 100)
+    over = {"max_samples": None} if name == "ocsvm" else {}
+    return [dict(n=n, m=m, d=d, over=over) for n, m in sizes for d in widths]
+
+
+def _data(n: int, d: int, seed: int) -> np.ndarray:
+    """Rows of a few Gaussian modes in [0, 1]: what a scaled data set looks like."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0.2, 0.8, size=(4, d))
+    X = centres[rng.integers(0, 4, size=n)] + rng.normal(0, 0.05, size=(n, d))
+    return np.clip(X, 0, 1)
+
+
+def _time_point(name: str, point: dict) -> tuple[list[float], float]:
+    spec = detectors()[name]
+    params = spec.params("paper") | point["over"]
+    if "random_state" in spec.param_names:
+        params["random_state"] = 0
+    if "device" in spec.param_names:
+        params["device"] = "cpu"
+    X, X_test = _data(point["n"], point["d"], 0), _data(point["m"], point["d"], 1)
+    start = time.perf_counter()
+    spec.cls(**params).fit(X).decision_function(X_test)
+    seconds = time.perf_counter() - start
+    terms = model_terms(name, spec.cls, params, point["n"], point["m"], point["d"])
+    return terms, seconds
+
+
+def calibrate(names: list[str], progress: bool = True) -> dict:
+    """Time every point of ``names`` and fit their coefficients; the calibration record."""
+    coefficients, quality = {}, {}
+    for name in names:
+        rows, times = [], []
+        for point in calibration_points(name):
+            terms, seconds = _time_point(name, point)
+            rows.append(terms)
+            times.append(seconds)
+        A = np.asarray(rows, dtype=np.float64)
+        t = np.asarray(times)
+        # relative errors: divide each point's equation by its measured time
+        scale = np.maximum(A.max(axis=0), 1e-300)  # columns of wildly different sizes
+        coef, _ = nnls((A / scale) / t[:, None], np.ones_like(t))
+        coef = coef / scale
+        predicted = A @ coef
+        worst = float(np.max(np.abs(predicted - t) / t))
+        coefficients[name] = [float(c) for c in coef]
+        quality[name] = {
+            "points": len(t),
+            "seconds_measured": float(t.sum()),
+            "worst_relative_error": round(worst, 3),
+        }
+        if progress:
+            print(f"{name}: {len(t)} points, {t.sum():.1f} s, worst error {worst:.0%}", flush=True)
+    return {"coefficients": coefficients, "quality": quality}
+
+
+def _versions() -> dict:
+    import sklearn
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: calibrate the chosen detectors and write the calibration file."""
+    parser = argparse.ArgumentParser(prog="python -m benchmark.cost_calibration")
+    parser.add_argument("--detectors", default="all", help="comma-separated names or 'all'")
+    parser.add_argument("--output", type=Path, default=CALIBRATION_FILE)
+    args = parser.parse_args(argv)
+    load_plugins()
+    names = list(COST_MODELS) if args.detectors == "all" else args.detectors.split(",")
+    unknown = [n for n in names if n not in COST_MODELS]
+    if unknown:
+        print(f"error: no cost model for {unknown}; known: {sorted(COST_MODELS)}", file=sys.stderr)
+        return 2
+    limit_threads(1)  # as every cell runs
+    record = calibrate(names)
+    old = {}
+    if args.output.exists() and args.detectors != "all":  # keep the others' coefficients
+        old = json.loads(args.output.read_text())
+    for key in ("coefficients", "quality"):
+        record[key] = old.get(key, {}) | record[key]
+    uname = platform.uname()
+    record |= {
+        "machine": f"{uname.node} {uname.machine}, {platform.processor() or 'cpu'}, one thread",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m benchmark.cost_calibration " + " ".join(argv or sys.argv[1:]),
+        "versions": _versions(),
+    }
+    args.output.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""The cost model: budgets as the detectors count them, the calibration's fit, --dry-run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmark import cost_calibration
+from benchmark.cost import (
+    COST_MODELS,
+    Calibration,
+    estimate_lines,
+    load_calibration,
+    model_terms,
+    progress_weights,
+    training_budget,
+)
+from benchmark.harness import RunConfig, plan
+from benchmark.registry import detectors
+from detectors.dagmm import DAGMM
+from detectors.rda import RDA
+
+
+def test_budgets_follow_each_detectors_own_rules():
+    # n_epochs of batch_size, capped by max_steps
+    assert training_budget({"n_epochs": 3, "batch_size": 100}, 250, 6) == (9, 100)
+    assert training_budget({"n_epochs": 3, "batch_size": 100, "max_steps": 5}, 250, 6) == (5, 100)
+    # DAGMM: the paper's per-data-set budget by width (thyroid: 20000 epochs of 1024 rows)
+    assert DAGMM.planned_budget({"architecture": "auto"}, 3000, 6) == (60000, 1024)
+    assert DAGMM.planned_budget({"architecture": "auto", "max_steps": 200}, 3000, 6) == (
+        200,
+        1024,
+    )
+    # RDA: n_outer rounds of n_inner epochs; max_steps is shared out over the rounds
+    assert RDA.planned_budget({"n_outer": 2, "n_inner": 3, "batch_size": 100}, 250, 6) == (18, 100)
+    params = {"n_outer": 5, "n_inner": 10, "batch_size": 133, "max_steps": 300}
+    assert RDA.planned_budget(params, 5000, 6) == (300, 133)
+
+
+def test_every_builtin_detector_has_a_model_and_a_calibration():
+    calibration = load_calibration()
+    for name in detectors():
+        assert name in COST_MODELS, name
+        coef = calibration.coefficients.get(name)
+        assert coef is not None and len(coef) == len(
+            model_terms(name, detectors()[name].cls, detectors()[name].params("paper"), 100, 50, 6)
+        ), name
+        assert min(coef) >= 0, name
+
+
+def test_the_calibration_recovers_known_coefficients(monkeypatch):
+    true = {"ocan": [0.05, 2e-3, 1e-6, 3e-8, 1e-7], "ocnn-neighbor": [0.01, 2e-8, 1e-10]}
+
+    def fake_time(name, point):
+        spec = detectors()[name]
+        params = spec.params("paper") | point["over"]
+        terms = model_terms(name, spec.cls, params, point["n"], point["m"], point["d"])
+        return terms, float(np.dot(terms, true[name]))
+
+    monkeypatch.setattr(cost_calibration, "_time_point", fake_time)
+    record = cost_calibration.calibrate(list(true), progress=False)
+    for name, coef in true.items():
+        fitted = Calibration(record["coefficients"])
+        for point in cost_calibration.calibration_points(name):
+            spec = detectors()[name]
+            params = spec.params("paper") | point["over"]
+            terms = model_terms(name, spec.cls, params, point["n"], point["m"], point["d"])
+            assert fitted.seconds(name, terms) == pytest.approx(np.dot(terms, coef), rel=1e-6)
+        assert record["quality"][name]["worst_relative_error"] < 1e-6
+
+
+def _config(tmp_path, preset: str) -> RunConfig:
+    return RunConfig(
+        datasets=["thyroid"],
+        detectors=["ocan", "gmm", "dagmm"],
+        folds=2,
+        preset=preset,
+        output=tmp_path / preset,
+        splits_dir=tmp_path / "splits",
+    )
+
+
+def _total_hours(lines: list[str]) -> float:
+    text = lines[-1].split("cells")[1].split("CPU")[0].strip()
+    value, unit = text.split()
+    return float(value) * {"s": 1 / 3600, "min": 1 / 60, "h": 1.0}[unit]
+
+
+def test_the_paper_preset_is_estimated_far_dearer_than_the_quick_one(tmp_path):
+    quick = estimate_lines(plan(_config(tmp_path, "quick"), dry=True), 2)
+    paper = estimate_lines(plan(_config(tmp_path, "paper"), dry=True), 2)
+    assert quick[0].startswith("expected CPU time of the 6 cells")
+    assert "benchmark/cost_calibration.json" in quick[0]
+    assert [line.split()[0] for line in paper[1:]] == ["dagmm", "gmm", "ocan", "total"]
+    assert "with 2 cells at a time" in paper[-1]
+    # thyroid's DAGMM alone is 20000 epochs at the paper's budget, 200 steps in quick
+    assert _total_hours(paper) > 50 * _total_hours(quick)
+
+
+def test_a_detector_without_a_model_is_said_so_and_weighs_as_the_median_cell(tmp_path):
+    planned = plan(_config(tmp_path, "quick"), dry=True)
+    lines = estimate_lines(planned, None, Calibration({"gmm": [1.0, 0, 0, 0]}))
+    assert any(line.split()[0] == "ocan" and "no cost model" in line for line in lines)
+    assert "divide by the number of workers" in lines[-1]
+    assert progress_weights([None, 2.0, 4.0, None, 8.0]) == [4.0, 2.0, 4.0, 4.0, 8.0]
+    assert progress_weights([None, None]) == [1.0, 1.0]
+
+
+def test_dry_run_prints_the_estimate(tmp_path, monkeypatch, capsys):
+    from benchmark.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the default output and splits folders land here
+
+    code = main(["--datasets", "thyroid", "--detectors", "ocan,gmm", "--folds", "2", "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "4 cells: 0 done, 4 to compute" in out
+    assert "expected CPU time of the 4 cells to compute" in out
+    assert out.strip().splitlines()[-1].split()[:3] == ["total", "4", "cells"]
