@@ -6,11 +6,11 @@ import argparse
 import logging
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 from benchmark.backends import BACKENDS, BackendError
 from benchmark.cli_checks import check_cluster, check_device, check_numbers, check_output_dir
+from benchmark.cli_list import print_list
 from benchmark.cli_studies import design_study, print_plan
 from benchmark.data.dataset import DataError
 from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the cells (also of --ablation and --reproduce) and which are done",
     )
     out.add_argument("--list", action="store_true", help="list detectors and data sets, then exit")
+    out.add_argument(
+        "--verbose",
+        action="store_true",
+        help="with --list: each detector's cost model (how its time grows with the data)",
+    )
     out.add_argument("--quiet", action="store_true", help="no progress bar")
     out.add_argument(
         "--report",
@@ -204,21 +209,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_list() -> None:
-    from tabulate import tabulate
-
-    det_rows = [[name, spec.summary] for name, spec in sorted(detectors().items())]
-    print("Detectors (score: higher = more anomalous)")
-    print(tabulate(det_rows, headers=["name", "what it is"], tablefmt="simple"))
-    ds_rows = []
-    for name, spec in datasets().items():
-        pct = f"{spec.anomaly_pct:.2f}" if spec.anomaly_pct is not None else "?"
-        source = textwrap.shorten(spec.source, 70, placeholder=" …", break_on_hyphens=False)
-        ds_rows.append([name, spec.n, spec.d, spec.n_anomalies, pct, source])
-    print("\nData sets")
-    print(tabulate(ds_rows, headers=["name", "n", "d", "anomalies", "anomaly %", "source"]))
-
-
 def _fail(msg: str) -> int:
     print(f"error: {msg}", file=sys.stderr)
     return 2
@@ -233,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in run.json
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.list:
-        _print_list()
+        print_list(args.verbose)
         return 0
     if args.report is not None or args.update_reference:
         if args.dry_run:

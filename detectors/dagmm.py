@@ -200,6 +200,17 @@ class DAGMM(NeuralDetector):
         self.device = device
         self.verbose = verbose
 
+    @classmethod
+    def planned_budget(cls, params: dict, n: int, d: int) -> tuple[int, int]:
+        """(gradient steps, rows per step) on ``n`` rows of ``d`` features (for the cost model)."""
+        arch = ARCHITECTURES[resolve_architecture(params.get("architecture", "auto"), d)]
+        epochs = int(params.get("n_epochs") or arch["n_epochs"])
+        batch = max(1, min(int(params.get("batch_size") or arch["batch_size"]), max(n, 1)))
+        steps = epochs * -(-max(n, 1) // batch)
+        if params.get("max_steps") is not None:
+            steps = min(steps, int(params["max_steps"]))
+        return steps, batch
+
     def _fit(self, X: np.ndarray) -> None:
         self._setup()
         self.architecture_ = resolve_architecture(self.architecture, X.shape[1])

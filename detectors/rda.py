@@ -117,6 +117,16 @@ class RDA(NeuralDetector):
         self.device = device
         self.verbose = verbose
 
+    @classmethod
+    def planned_budget(cls, params: dict, n: int, d: int) -> tuple[int, int]:
+        """(gradient steps, rows per step) on ``n`` rows: n_outer rounds of n_inner epochs."""
+        n_outer, n_inner = int(params.get("n_outer", 20)), int(params.get("n_inner", 50))
+        batch = max(1, min(int(params.get("batch_size") or 133), max(n, 1)))
+        per_round = n_inner * -(-max(n, 1) // batch)
+        if params.get("max_steps") is not None:
+            per_round = min(per_round, max(1, int(params["max_steps"]) // n_outer))
+        return n_outer * per_round, batch
+
     def _sizes(self, d: int) -> list[int]:
         if self.hidden is None:
             return [d, min(128, max(2, math.ceil(d / 2))), min(64, max(2, math.ceil(d / 4)))]
