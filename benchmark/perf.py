@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["PerfResult", "PERF_CASES", "perf_case", "main", "run_cases"]
+__all__ = ["PerfResult", "PERF_CASES", "fold_batching_ratio", "perf_case", "main", "run_cases"]
 
 
 @dataclass
@@ -110,6 +110,53 @@ def _anogan_search(args: argparse.Namespace) -> PerfResult:
     )
 
 
+def fold_batching_ratio(
+    detector: str, d: int, steps: int, k: int = 5, rows: int = 300, seed: int = 0
+) -> PerfResult:
+    """k folds of ``detector`` (quick preset, ``steps`` gradient steps) fitted one by one vs
+    together by ``fit_group``, on one thread; the fits include each fold's setup and
+    training scores. Rows: synthetic [0, 1] data of width ``d``, ragged by one row a fold."""
+    from benchmark.registry import get_detector
+
+    spec = get_detector(detector)
+    rng = np.random.default_rng(seed)
+    Xs = [rng.random((rows - i, d)) for i in range(k)]
+
+    def build() -> list:
+        budget = {"max_steps": steps, "n_epochs": 10**6}
+        return [spec.build("quick", device="cpu", random_state=i, **budget) for i in range(k)]
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        build()[0].fit(Xs[0])  # warm-up: first optimiser, allocator
+        ref_s, ref = _timed(lambda: [det.fit(X) for det, X in zip(build(), Xs)])
+        dets = build()
+        fast_s, fast = _timed(lambda: type(dets[0]).fit_group(dets, Xs))
+    finally:
+        torch.set_num_threads(threads)
+    diff = max(
+        float(np.max(np.abs(a.decision_scores_ - b.decision_scores_))) for a, b in zip(ref, fast)
+    )
+    return PerfResult(
+        case=f"fold-batching {detector} d={d}",
+        what=f"{k} folds of {rows - k + 1}-{rows} rows, {steps} steps each: {k} fits vs one"
+        f" fit_group ({k * steps / fast_s:.0f} vs {k * steps / ref_s:.0f} fold-steps/s), 1 thread",
+        reference_s=ref_s,
+        fast_s=fast_s,
+        max_abs_diff=diff,
+        target=1.7,
+    )
+
+
+for _detector in ("ocan", "mmoc-gan-cat"):
+    for _d in (6, 36, 274):
+        perf_case(
+            f"fold-batching-{_detector}-d{_d}",
+            f"{_detector}, width {_d}: 5 folds fitted together by fit_group vs one by one",
+        )(lambda args, det=_detector, d=_d: fold_batching_ratio(det, d, args.fold_steps))
+
+
 def run_cases(names: list[str], args: argparse.Namespace) -> list[PerfResult]:
     """Run the named cases in order and return their results."""
     unknown = [n for n in names if n not in PERF_CASES]
@@ -126,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--rows", type=int, default=1000, help="held-out rows to score")
     parser.add_argument("--dataset", default="thyroid", help="data set of the AnoGAN case")
+    parser.add_argument(
+        "--fold-steps", type=int, default=100, help="gradient steps of the fold-batching cases"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for case in PERF_CASES.values():

@@ -55,15 +55,30 @@ def build(name: str, seed: int, **params) -> ComplementaryGAN:
     return get_detector(name).build("quick", device="cpu", random_state=seed, **budget | params)
 
 
-@pytest.mark.parametrize("name", COMPLEMENTARY)
-def test_each_fold_of_a_group_scores_as_if_fitted_alone(name, vowels):
+#: the three detectors, and the core's other switches (k-means codes, Adam for D, ...)
+VARIANTS = [(name, {}) for name in COMPLEMENTARY] + [
+    ("mmoc-gan-cat", {"mode_init": "kmeans"}),
+    (
+        "mmoc-gan-mix",
+        {
+            "d_optimizer": "adam",
+            "feature_matching": "mean-hidden",
+            "pull_away_on": "discriminator",
+            "eps_rule": "midrange",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS)
+def test_each_fold_of_a_group_scores_as_if_fitted_alone(name, params, vowels):
     batch = int(build(name, 0).batch_size)
     folds = ragged_folds(vowels, batch)
-    group = [build(name, seed) for seed in range(len(folds))]
+    group = [build(name, seed, **params) for seed in range(len(folds))]
     fitted = type(group[0]).fit_group(group, [train for train, _ in folds])
     assert fitted == group
     for seed, (det, (train, rows)) in enumerate(zip(group, folds)):
-        alone = build(name, seed).fit(train)
+        alone = build(name, seed, **params).fit(train)
         diff = np.abs(det.decision_function(rows) - alone.decision_function(rows)).max()
         assert diff <= TOL, (name, seed, diff)
         assert [h["epoch"] for h in det.history_] == [h["epoch"] for h in alone.history_]
