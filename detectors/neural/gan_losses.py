@@ -14,6 +14,7 @@ Definitions and sources: ``docs/design.md``, "Losses of the complementary-GAN fa
 * :func:`bernoulli_entropy` / :func:`categorical_entropy` - D's confidence term;
 * :func:`sigma_regulariser` - DeLiGAN's pull of the mixture sigmas towards 1;
 * :func:`mutual_info_loss` - InfoGAN's categorical MI term with the marginal entropy of Q.
+* :func:`cross_entropy` - the mean cross-entropy of 2-way D, T and Q heads.
 """
 
 from __future__ import annotations
