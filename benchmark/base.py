@@ -66,6 +66,8 @@ class Detector(BaseEstimator):
 
     preprocessing: ClassVar[str] = "standard"
     neural: ClassVar[bool] = False
+    #: True where the class has ``fit_group(detectors, Xs)``: k folds trained as one batch.
+    fold_batchable: ClassVar[bool] = False
 
     @classmethod
     def preprocessing_for(cls, params: dict) -> str:
@@ -89,12 +91,21 @@ class Detector(BaseEstimator):
     # -- public API -----------------------------------------------------------------
     def fit(self, X, y=None) -> Detector:
         """Fit on training normals ``X`` (``y`` is ignored: one-class training)."""
+        X = self._begin_fit(X)
+        self._fit(X)
+        return self._end_fit(X)
+
+    def _begin_fit(self, X) -> np.ndarray:
+        """Validate the training data and forget a previous fit; returns it as float64."""
         X = validate_features(X, what="training data")
         if X.shape[0] < 2:
             raise DetectorError("training data needs at least 2 rows")
         self.n_features_in_ = X.shape[1]
         self.__dict__.pop("decision_scores_", None)  # a refit must not reuse old scores
-        self._fit(X)
+        return X
+
+    def _end_fit(self, X: np.ndarray) -> Detector:
+        """After ``_fit``: the training scores and the threshold."""
         train_scores = getattr(self, "decision_scores_", None)
         if train_scores is None:
             train_scores = self._checked_scores(X)

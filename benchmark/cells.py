@@ -160,7 +160,7 @@ def _one_line(exc: BaseException) -> str:
 MAX_WARNINGS = 20
 
 
-def _summarise_warnings(caught: list[warnings.WarningMessage]) -> list[dict]:
+def summarise_warnings(caught: list[warnings.WarningMessage]) -> list[dict]:
     """Distinct (category, message) pairs with how often each was emitted."""
     out: dict[tuple[str, str], dict] = {}
     for w in caught:
@@ -174,7 +174,9 @@ def _summarise_warnings(caught: list[warnings.WarningMessage]) -> list[dict]:
     return list(out.values())
 
 
-def compute_cell(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, dict]:
+def compute_cell(
+    cell: Cell, inputs: CellInputs, detector_cls: type, fitted: FittedCell | None = None
+) -> tuple[dict, dict]:
     """Preprocess, fit, score and evaluate one cell; returns (record, score arrays).
 
     Exceptions and unusable scores become a ``failed`` record; nothing is raised.
@@ -186,13 +188,15 @@ def compute_cell(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[di
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", PendingDeprecationWarning)
-        record, arrays = _compute(cell, inputs, detector_cls)
+        record, arrays = _compute(cell, inputs, detector_cls, fitted)
     if caught:
-        record["warnings"] = _summarise_warnings(caught)
+        record["warnings"] = summarise_warnings(caught)
     return record, arrays
 
 
-def _compute(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, dict]:
+def _compute(
+    cell: Cell, inputs: CellInputs, detector_cls: type, fitted: FittedCell | None
+) -> tuple[dict, dict]:
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "config_hash": cell.config_hash(),
@@ -207,9 +211,13 @@ def _compute(cell: Cell, inputs: CellInputs, detector_cls: type) -> tuple[dict, 
     }
     arrays: dict[str, np.ndarray] = {}
     try:
-        fitted = FittedCell.preprocess(cell, inputs)
-        record["preprocessing"] = fitted.preprocessor.summary(inputs.X_train, inputs.X_test)
-        detector = fitted.fit(detector_cls, cell.params).detector
+        if fitted is None:  # else fitted already, with its other folds (fold_groups.py)
+            fitted = FittedCell.preprocess(cell, inputs)
+            record["preprocessing"] = fitted.preprocessor.summary(inputs.X_train, inputs.X_test)
+            fitted.fit(detector_cls, cell.params)
+        else:
+            record["preprocessing"] = fitted.preprocessor.summary(inputs.X_train, inputs.X_test)
+        detector = fitted.detector
         X_test = fitted.X_test
         t1 = time.perf_counter()
         scores = np.asarray(detector.decision_function(X_test), dtype=np.float64).reshape(-1)

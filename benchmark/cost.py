@@ -28,6 +28,7 @@ from typing import Any
 __all__ = [
     "CALIBRATION_FILE",
     "COST_MODELS",
+    "GROUP_SPEEDUP",
     "CostModel",
     "Calibration",
     "cell_cost",
@@ -191,17 +192,30 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def planned_costs(planned: list, calibration: Calibration | None = None) -> list[float | None]:
-    """Expected CPU seconds of each planned cell (``harness.PlannedCell``), None if unknown."""
+#: How much faster a fold of a fold-batchable detector trains in its group of five than
+#: alone: 2.0, below the median (2.3) of the 12 ratios measured by ``python -m
+#: benchmark.perf --cases fold-batching-*`` (1.6x-3.0x over d = 6, 36, 274; docs/design.md).
+GROUP_SPEEDUP = 2.0
+
+
+def planned_costs(
+    planned: list, calibration: Calibration | None = None, fold_batching: bool = True
+) -> list[float | None]:
+    """Expected CPU seconds of each planned cell (``harness.PlannedCell``), None if unknown.
+
+    With ``fold_batching`` a fold-batchable detector's cells cost 1 / GROUP_SPEEDUP of a
+    lone fit (the engine fits a data set's folds together).
+    """
     calibration = calibration or load_calibration()
     costs = []
     for p in planned:
         n_train, d = p.inputs.X_train.shape
-        costs.append(
-            cell_cost(
-                calibration, p.cell.detector, p.cls, p.cell.params, n_train, len(p.inputs.X_test), d
-            )
+        cost = cell_cost(
+            calibration, p.cell.detector, p.cls, p.cell.params, n_train, len(p.inputs.X_test), d
         )
+        if cost is not None and fold_batching and getattr(p.cls, "fold_batchable", False):
+            cost /= GROUP_SPEEDUP
+        costs.append(cost)
     return costs
 
 

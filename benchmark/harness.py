@@ -25,6 +25,7 @@ from benchmark.backends import BackendError
 from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
 from benchmark.cost import planned_costs, progress_weights
 from benchmark.data.dataset import Dataset
+from benchmark.fold_groups import fold_groups, group_outcomes
 from benchmark.folder import now, refresh_folder
 from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
@@ -252,15 +253,28 @@ def _execute(
         )
         return p, record, outcome
 
+    def unit(cells: list[PlannedCell]) -> list[tuple[PlannedCell, dict, str]]:
+        if len(cells) == 1:
+            return [one(cells[0])]
+        options = dict(
+            timeout=config.timeout,
+            threads=threads,
+            memory_limit=config.memory_limit,
+            force=config.force,
+        )
+        return group_outcomes(cells, config.output, one, **options)
+
+    batch = config.fold_batching and config.isolate and os.name == "posix"
     done: list[tuple[PlannedCell, dict, str]] = []
     gen = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
-        delayed(one)(p) for p in pending
+        delayed(unit)(cells) for cells in fold_groups(pending, batch)
     )
     try:
-        for p, record, outcome in gen:
-            done.append((p, record, outcome))
-            if outcome != "locked":
-                on_done(record)
+        for results in gen:
+            for p, record, outcome in results:
+                done.append((p, record, outcome))
+                if outcome != "locked":
+                    on_done(record)
     except BaseException:  # Ctrl-C: kill the children before joblib waits for its threads
         abort_all()
         raise

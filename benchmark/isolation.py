@@ -15,6 +15,7 @@ an attempt (in this process or in a child) and one function that turns it into a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -22,8 +23,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
@@ -35,6 +38,7 @@ __all__ = [
     "execute_cell",
     "abort_all",
     "compute_logged",
+    "live_child",
     "record_event",
     "no_named_semaphores",
     "EVENT_LOG",
@@ -173,6 +177,25 @@ def _record_failure(cell: Cell, output: Path, error: str) -> dict:
     finally:
         lock.release()
     return record
+
+
+@contextlib.contextmanager
+def live_child(target: Callable, args: tuple) -> Iterator[Any]:
+    """A started child of the cells' forkserver, killed by :func:`abort_all` while it runs.
+
+    Yields None (and starts nothing) when the run is being aborted.
+    """
+    proc = _context().Process(target=target, args=args)
+    with _LIVE_LOCK:
+        started = not _ABORT.is_set()
+        if started:
+            proc.start()
+            _LIVE.add(proc)
+    try:
+        yield proc if started else None
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
 
 
 def abort_all() -> int:

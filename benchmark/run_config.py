@@ -42,6 +42,7 @@ class RunConfig:
     backend: str = "local"  # "local" (child processes here) or "dask" (a Dask cluster)
     scheduler: str | None = None  # dask: the address of a running scheduler
     local_workers: int | None = None  # dask: start a local cluster of this many processes
+    fold_batching: bool = True  # local: fit a fold-batchable detector's folds together
 
     def __post_init__(self) -> None:
         check_preset(self.preset)  # an unknown preset must not mean class defaults

@@ -21,6 +21,7 @@ from benchmark.base import Detector
 from benchmark.faults.disk import fill_disk
 from benchmark.registry import register_detector
 from detectors.gmm import GMM
+from detectors.ocan import OCAN
 
 __all__ = ["FAULT_DETECTORS"]
 
@@ -123,3 +124,21 @@ class DiskFull(GMM):
     def _fit(self, X: np.ndarray) -> None:
         super()._fit(X)
         fill_disk()  # only this (child) process's writer is affected
+
+
+_FEW_STEPS = {"max_steps": 20, "n_epochs": 1000, "batch_size": 70}
+
+
+@register_detector(
+    "fault-group-fit", presets={p: _FEW_STEPS for p in ("quick", "paper", "smoke")}, hidden=True
+)
+class GroupFitBreaks(OCAN):
+    """``ocan`` whose batched fit of several folds raises while each fold alone fits: the
+    engine must then compute the folds one by one, each with ``ocan``'s own result. (Not
+    in ``FAULT_DETECTORS``: its cells succeed.)"""
+
+    @classmethod
+    def fit_group(cls, detectors, Xs):
+        if len(detectors) > 1:
+            raise RuntimeError("the batched fit broke")
+        return super().fit_group(detectors, Xs)

@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--rows", type=int, default=1000, help="held-out rows to score")
     parser.add_argument("--dataset", default="thyroid", help="data set of the AnoGAN case")
+    parser.add_argument(
+        "--fold-steps", type=int, default=100, help="gradient steps of the fold-batching cases"
+    )
     parser.add_argument("--output", type=Path, default=Path("results") / "perf.json")
     args = parser.parse_args(argv)
     if args.list:

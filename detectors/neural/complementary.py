@@ -2,15 +2,16 @@
 
 ``ocan`` is this core with OCAN's settings; ``mmoc-gan-cat``/``-mix`` are the same core
 with the paper's additions (Q head, mode codes, MI loss, sigma regulariser, widths, the
-epsilon rule). The loop lives here once; the detectors only choose :class:`CoreSettings`.
-Design and sources: ``docs/design.md`` ("The complementary-GAN core").
+epsilon rule). The detectors only choose :class:`CoreSettings`; the training loop lives
+once, in :mod:`detectors.neural.complementary_train`, and trains one fold (``fit``) or k
+folds at once (``fit_group``). Design and sources: ``docs/design.md`` ("The
+complementary-GAN core", "Fold batching").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, Self
 
 import numpy as np
 import torch
@@ -19,89 +20,51 @@ from sklearn.cluster import KMeans
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from benchmark.base import validate_features
+from benchmark.base import Detector, validate_features
+from detectors.neural.complementary_train import (
+    CHOICES,
+    FAKE,
+    REAL,
+    CoreSettings,
+    Fold,
+    generate_stacked,
+    train_folds,
+)
 from detectors.neural.gan import (
     Discriminator,
     GANDetector,
     generator_net,
     he_init_,
     make_optimizer,
-    sample_noise,
 )
-from detectors.neural.gan_losses import (
-    OCAN_ENTROPY_WEIGHT,
-    categorical_entropy,
-    feature_matching_mean,
-    feature_matching_paired,
-    low_density_kl,
-    midrange_threshold,
-    mutual_info_loss,
-    pull_away,
-    sigma_regulariser,
-)
-from detectors.neural.training import torch_seed
+from detectors.neural.training import EpochRun, torch_seed
 
-__all__ = ["CHOICES", "ComplementaryGAN", "CoreSettings", "REAL", "FAKE"]
-
-REAL, FAKE = 0, 1  # OCAN's class indices of D's (and T's) 2-way softmax
-
-#: The core's design switches and their allowed values; the first value is OCAN's.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "feature_matching": ("paired-logits", "mean-hidden"),
-    "pull_away_on": ("target", "discriminator"),
-    "d_optimizer": ("sgd", "adam"),
-    "scaling": ("minmax-tanh", "standard-linear"),
-    "eps_rule": ("midrange", "quantile"),
-    "latent": ("cat", "mix"),
-    "mode_init": ("q", "kmeans"),
-}
+__all__ = ["CHOICES", "ComplementaryGAN", "CoreSettings", "REAL", "FAKE", "check_group"]
 
 
-@dataclass(frozen=True)
-class CoreSettings:
-    """Everything the core's training loop reads; defaults are OCAN's official code."""
-
-    hidden: tuple[int, ...] = (100, 50)
-    g_hidden: tuple[int, ...] = (100,)
-    noise_dim: int = 50
-    d_lr: float = 1e-3
-    g_lr: float = 1e-3
-    t_lr: float = 1e-3
-    entropy_weight: float = OCAN_ENTROPY_WEIGHT
-    n_modes: int = 1
-    latent: str = "cat"
-    mi_weight: float = 0.0
-    mode_init: str = "q"
-    sigma_init: float = 0.2
-    sigma_weight: float = 0.03
-    eps_rule: str = "midrange"
-    eps_quantile: float = 0.005
-    feature_matching: str = "paired-logits"
-    pull_away_on: str = "target"
-    d_optimizer: str = "sgd"
-    scaling: str = "minmax-tanh"
-
-    def check(self) -> None:
-        """One place that validates every switch and number, with a one-line error."""
-        for name, allowed in CHOICES.items():
-            if getattr(self, name) not in allowed:
+def check_group(cls: type, detectors: list[Detector], Xs: list) -> None:
+    """The preconditions of ``fit_group``, each a one-line ValueError naming what differs:
+    one class, equal parameters except ``random_state``, one matrix per detector."""
+    if not detectors:
+        raise ValueError("fit_group needs at least one detector")
+    if len(detectors) != len(Xs):
+        raise ValueError(f"fit_group got {len(detectors)} detectors but {len(Xs)} matrices")
+    first = detectors[0]
+    for det in detectors:
+        if type(det) is not type(first) or not isinstance(det, cls):
+            raise ValueError(
+                f"fit_group needs detectors of one class {cls.__name__} or below,"
+                f" got {type(first).__name__} and {type(det).__name__}"
+            )
+    params = first.get_params(deep=False)
+    for det in detectors[1:]:
+        other = det.get_params(deep=False)
+        for name, value in params.items():
+            if name != "random_state" and other[name] != value:
                 raise ValueError(
-                    f"{name} must be one of {list(allowed)}, got {getattr(self, name)!r}"
+                    f"fit_group needs equal parameters but random_state; {name} differs:"
+                    f" {value!r} vs {other[name]!r}"
                 )
-        if int(self.n_modes) < 1:
-            raise ValueError(f"n_modes must be >= 1, got {self.n_modes}")
-        if int(self.noise_dim) < 1:
-            raise ValueError(f"noise_dim must be >= 1, got {self.noise_dim}")
-        if not 0.0 <= float(self.eps_quantile) < 1.0:
-            raise ValueError(f"eps_quantile must be in [0, 1), got {self.eps_quantile}")
-        for name in ("d_lr", "g_lr", "t_lr"):
-            if not float(getattr(self, name)) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name in ("mi_weight", "sigma_weight", "entropy_weight"):
-            if float(getattr(self, name)) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if float(self.sigma_init) <= 0:
-            raise ValueError(f"sigma_init must be > 0, got {self.sigma_init}")
 
 
 def preprocessing_of(scaling: str) -> str:
@@ -118,6 +81,7 @@ class ComplementaryGAN(GANDetector):
     """
 
     preprocessing: ClassVar[str] = "minmax"
+    fold_batchable: ClassVar[bool] = True
 
     def settings(self) -> CoreSettings:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -167,33 +131,16 @@ class ComplementaryGAN(GANDetector):
         opt.step()
         return T.requires_grad_(False).eval()
 
-    def _generate(self, s: CoreSettings, n: int, codes, gen: torch.Generator) -> torch.Tensor:
-        """G(phi(z, c)): ``cat`` = concat(z, one_hot(c)), z ~ U(-1, 1); ``mix`` = mu_c +
-        sigma_c * z, z ~ N(0, I). With one mode and ``cat`` the code is dropped (constant)."""
-        if s.latent == "mix":
-            z = sample_noise(n, s.noise_dim, "normal", gen, self.device_)
-            c = codes if codes is not None else torch.zeros(n, dtype=torch.long, device=z.device)
-            return self.generator_(self.mu_[c] + self.sigma_[c] * z)
-        z = sample_noise(n, s.noise_dim, "uniform", gen, self.device_)
-        if codes is not None and s.n_modes > 1:
-            z = torch.cat([z, F.one_hot(codes, int(s.n_modes)).to(z.dtype)], dim=1)
-        return self.generator_(z)
-
-    def _codes_fn(self, s: CoreSettings, X: np.ndarray) -> Callable | None:
-        """How c_x is drawn per real row: from Q(c | x), or its k-means label; None: one mode."""
-        if s.n_modes == 1:
+    def _kmeans_labels(self, s: CoreSettings, X: np.ndarray) -> torch.Tensor | None:
+        """``mode_init="kmeans"``: each training row's k-means cluster (fits ``kmeans_``)."""
+        if s.n_modes == 1 or s.mode_init != "kmeans":
             return None
-        if s.mode_init == "kmeans":
-            if X.shape[0] < s.n_modes:
-                raise ValueError(f"k-means needs at least n_modes={s.n_modes} training rows")
-            self.kmeans_ = KMeans(
-                n_clusters=int(s.n_modes), n_init=3, random_state=self.random_state
-            ).fit(X)
-            labels = torch.as_tensor(self.kmeans_.labels_, dtype=torch.long, device=self.device_)
-            return lambda q_logits, idx, gen: labels[idx]
-        return lambda q_logits, idx, gen: torch.multinomial(
-            F.softmax(q_logits, dim=1), 1, generator=gen
-        ).reshape(-1)
+        if X.shape[0] < s.n_modes:
+            raise ValueError(f"k-means needs at least n_modes={s.n_modes} training rows")
+        self.kmeans_ = KMeans(
+            n_clusters=int(s.n_modes), n_init=3, random_state=self.random_state
+        ).fit(X)
+        return torch.as_tensor(self.kmeans_.labels_, dtype=torch.long, device=self.device_)
 
     def _epsilon(self, s: CoreSettings, T: Discriminator, data: torch.Tensor) -> float | None:
         """The paper's rule on T's P(fake) column: its (1 - eps_quantile) quantile over the
@@ -205,87 +152,72 @@ class ComplementaryGAN(GANDetector):
         return float(np.quantile(p_fake, 1.0 - float(s.eps_quantile)))
 
     # -- training -----------------------------------------------------------------------
+    @classmethod
+    def fit_group(cls, detectors: Sequence[Self], Xs: Sequence[np.ndarray]) -> list[Self]:
+        """Fit ``detectors[i]`` on ``Xs[i]`` for every i at once, as one batched model.
+
+        The detectors (one class, equal ``get_params()`` but ``random_state``) end exactly
+        as ``detectors[i].fit(Xs[i])`` would leave them (one code path: a plain fit is a
+        group of one); the matrices need equal widths, not equal rows. A divergence in
+        any fold raises :class:`~detectors.neural.DivergenceError` for the group.
+        """
+        detectors, Xs = list(detectors), list(Xs)
+        check_group(cls, detectors, Xs)
+        arrays = [det._begin_fit(X) for det, X in zip(detectors, Xs)]
+        widths = {X.shape[1] for X in arrays}
+        if len(widths) > 1:
+            raise ValueError(f"fit_group needs equal n_features, got {sorted(widths)}")
+        cls._fit_folds(detectors, arrays)
+        return [det._end_fit(X) for det, X in zip(detectors, arrays)]
+
     def _fit(self, X: np.ndarray) -> None:
-        s = self.settings()
+        type(self)._fit_folds([self], [X])
+
+    @classmethod
+    def _fit_folds(cls, detectors: list[Self], Xs: list[np.ndarray]) -> None:
+        """Build and train each fold's networks; folds with equal batch rows train stacked."""
+        s = detectors[0].settings()
         s.check()
+        folds = [det._start_fold(s, X) for det, X in zip(detectors, Xs)]
+        by_rows: dict[int, list[Fold]] = {}
+        for fold in folds:
+            by_rows.setdefault(fold.run.batch_rows, []).append(fold)
+        for group in by_rows.values():
+            train_folds(s, group)
+        for fold, X in zip(folds, Xs):
+            fold.det._finish_fold(s, fold, X)
+
+    def _start_fold(self, s: CoreSettings, X: np.ndarray) -> Fold:
+        """This fold's seeded part: its networks (He init from its seed), T, epsilon, k-means."""
         self._fit_checks(X)
         self._setup()
-        m, lam = int(s.n_modes), float(s.mi_weight)
         with self._seeded() as gen:
             data = self._tensor(X)
             D, G, T = self._build(s, X.shape[1])
-            self.generator_ = G
-            T = self._pretrain_target(T, data, s.t_lr)
-            self.epsilon_ = self._epsilon(s, T, data)
-            draw_codes = self._codes_fn(s, X)
-            d_opt = make_optimizer(
-                "sgd" if s.d_optimizer == "sgd" else "adam", D.parameters(), s.d_lr
-            )
-            g_params = [*G.parameters(), *([self.mu_, self.sigma_] if s.latent == "mix" else [])]
-            g_opt = make_optimizer("adam-tf", g_params, s.g_lr)
-            use_mi = m > 1 and lam > 0
+            self.discriminator_, self.generator_ = D, G
+            self.target_ = self._pretrain_target(T, data, s.t_lr)
+            self.epsilon_ = self._epsilon(s, self.target_, data)
+            labels = self._kmeans_labels(s, X)
+        run = EpochRun(
+            X.shape[0],
+            batch_size=int(self.batch_size),
+            n_epochs=int(self.n_epochs),
+            generator=gen,
+            max_steps=None if self.max_steps is None else int(self.max_steps),
+            drop_last=True,
+            progress=bool(self.verbose),
+            desc=getattr(self, "registry_name", type(self).__name__.lower()),
+        )
+        return Fold(self, data, labels, run)
 
-            def step(idx: torch.Tensor) -> dict[str, float]:
-                real = data[idx]
-                n = real.shape[0]
-                # -- discriminator (and Q): codes from Q on this batch, one fake per real row
-                d_real = D(real)
-                codes = None
-                if draw_codes is not None:
-                    with torch.no_grad():
-                        codes = draw_codes(d_real.q_logits, idx, gen)
-                fake = self._generate(s, n, codes, gen).detach()
-                d_fake = D(fake)
-                d_loss = (
-                    F.cross_entropy(d_real.logits, torch.full((n,), REAL, device=self.device_))
-                    + F.cross_entropy(d_fake.logits, torch.full((n,), FAKE, device=self.device_))
-                    + s.entropy_weight * categorical_entropy(d_real.logits)
-                )
-                if use_mi:
-                    d_loss = d_loss + lam * mutual_info_loss(
-                        d_fake.q_logits, codes, d_real.q_logits
-                    )
-                d_opt.zero_grad()
-                d_loss.backward()
-                d_opt.step()
-                # -- generator: fresh z, the same codes and real rows, D after its update
-                fake = self._generate(s, n, codes, gen)
-                t_out = T(fake)
-                p_fake = F.softmax(t_out.logits, dim=1)[:, FAKE]
-                eps = midrange_threshold(p_fake) if self.epsilon_ is None else self.epsilon_
-                kl = low_density_kl(p_fake, eps, strict=True)
-                g_real, g_fake = D(real), D(fake)
-                pt = pull_away(t_out.features if s.pull_away_on == "target" else g_fake.features)
-                if s.feature_matching == "paired-logits":
-                    fm = feature_matching_paired(g_real.logits, g_fake.logits)
-                else:
-                    fm = feature_matching_mean(g_real.features.detach(), g_fake.features)
-                g_loss = pt + kl + fm
-                losses = {
-                    "pull_away": pt.item(),
-                    "low_density": kl.item(),
-                    "feature_matching": fm.item(),
-                }
-                if use_mi:
-                    mi = F.cross_entropy(g_fake.q_logits, codes)
-                    g_loss = g_loss + lam * mi
-                    losses["mi"] = mi.item()
-                if s.latent == "mix":
-                    reg = sigma_regulariser(self.sigma_, float(s.sigma_weight))
-                    g_loss = g_loss + reg
-                    losses["sigma_reg"] = reg.item()
-                g_opt.zero_grad()
-                g_loss.backward()
-                g_opt.step()
-                return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), **losses}
-
-            desc = getattr(self, "registry_name", type(self).__name__.lower())
-            self.history_ = self._train(step, X.shape[0], desc, gen, drop_last=True)
-        parts = [D, G] + ([self.mu_, self.sigma_] if s.latent == "mix" else [])
-        self._check_finite(*parts)
-        self.discriminator_ = D.eval()
-        self.generator_ = G.eval()
-        self.target_ = T
+    def _finish_fold(self, s: CoreSettings, fold: Fold, X: np.ndarray) -> None:
+        """After training: finite weights, eval mode, history and the modes' frequencies."""
+        parts = [self.discriminator_, self.generator_]
+        self._check_finite(*parts, *([self.mu_, self.sigma_] if s.latent == "mix" else []))
+        self.discriminator_.eval()
+        self.generator_.eval()
+        self.history_ = fold.run.history
+        m = int(s.n_modes)
         self.mode_weights_ = np.bincount(self.predict_mode(X), minlength=m) / len(X)
 
     # -- scoring and sampling -----------------------------------------------------------
@@ -331,7 +263,11 @@ class ComplementaryGAN(GANDetector):
                 codes = torch.multinomial(w + 1e-12, int(n), replacement=True, generator=gen)
             else:
                 codes = torch.full((int(n),), int(mode), dtype=torch.long, device=self.device_)
-            rows = self._generate(s, int(n), codes, gen).double().cpu().numpy()
+            extra = {} if self.mu_ is None else {"mu": self.mu_, "sigma": self.sigma_}
+            params = dict(self.generator_.named_parameters()) | extra
+            one = {name: p.unsqueeze(0) for name, p in params.items()}
+            rows = generate_stacked(s, self.generator_, one, [gen], int(n), codes.unsqueeze(0))
+            rows = rows[0].double().cpu().numpy()
         inverse = getattr(self, "inverse_transform_", None)
         if inverse is None:
             return rows

@@ -1,7 +1,9 @@
 """The loss terms of the complementary-GAN family, written once for OCAN and MMOC-GAN.
 
 Every function takes and returns torch tensors and is differentiable where it should be,
-so a detector composes its objective from these terms instead of re-deriving them.
+so a detector composes its objective from these terms instead of re-deriving them. Rows are
+the second-to-last dimension (features the last); leading dimensions, e.g. the fold axis of
+fold-batched training (``detectors/neural/fold_batch.py``), give one value per slice.
 Definitions and sources: ``docs/design.md``, "Losses of the complementary-GAN family":
 
 * :func:`pull_away` - the PT term, mean squared cosine over pairs ``i != j``;
@@ -12,6 +14,7 @@ Definitions and sources: ``docs/design.md``, "Losses of the complementary-GAN fa
 * :func:`bernoulli_entropy` / :func:`categorical_entropy` - D's confidence term;
 * :func:`sigma_regulariser` - DeLiGAN's pull of the mixture sigmas towards 1;
 * :func:`mutual_info_loss` - InfoGAN's categorical MI term with the marginal entropy of Q.
+* :func:`cross_entropy` - the mean cross-entropy of 2-way D, T and Q heads.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "OCAN_ENTROPY_WEIGHT",
     "bernoulli_entropy",
     "categorical_entropy",
+    "cross_entropy",
     "density_mask",
     "feature_matching_mean",
     "feature_matching_paired",
@@ -46,18 +50,18 @@ def pull_away(features: torch.Tensor) -> torch.Tensor:
     the generated distribution: minimising it spreads the generated samples out. Cosines
     are squared as in OCAN's official code. Fewer than two rows give 0.
     """
-    n = features.shape[0]
+    n = features.shape[-2]
     if n < 2:
-        return features.new_zeros(())
-    unit = features / features.norm(dim=1, keepdim=True).clamp_min(_TINY)
-    cos2 = (unit @ unit.T).pow(2)
-    off_diagonal = cos2.sum() - cos2.diagonal().sum()
+        return features.new_zeros(features.shape[:-2])
+    unit = features / features.norm(dim=-1, keepdim=True).clamp_min(_TINY)
+    cos2 = (unit @ unit.mT).pow(2)
+    off_diagonal = cos2.sum(dim=(-2, -1)) - cos2.diagonal(dim1=-2, dim2=-1).sum(dim=-1)
     return off_diagonal / (n * (n - 1))
 
 
 def feature_matching_mean(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """The papers' L_FM (MMOC-GAN Eq. 9): squared distance between real and fake batch means."""
-    return (real.mean(dim=0) - fake.mean(dim=0)).pow(2).sum()
+    return (real.mean(dim=-2) - fake.mean(dim=-2)).pow(2).sum(dim=-1)
 
 
 def feature_matching_paired(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -71,7 +75,7 @@ def feature_matching_paired(real: torch.Tensor, fake: torch.Tensor) -> torch.Ten
             f"paired feature matching needs equal shapes, got {real.shape} and {fake.shape}"
         )
     # sqrt of a sum of squares with a floor: the gradient of the norm at 0 is otherwise NaN
-    return (real - fake).pow(2).sum(dim=1).clamp_min(_TINY).sqrt().mean()
+    return (real - fake).pow(2).sum(dim=-1).clamp_min(_TINY).sqrt().mean(dim=-1)
 
 
 def density_mask(
@@ -96,13 +100,13 @@ def low_density_kl(
     high-density region (``p >= eps``) and leaves the others alone; the mean runs over all
     rows, zeros included, as in OCAN's code.
     """
-    return (torch.log(p.clamp_min(_TINY)) * density_mask(p, eps, strict=strict)).mean()
+    return (torch.log(p.clamp_min(_TINY)) * density_mask(p, eps, strict=strict)).mean(dim=-1)
 
 
 def midrange_threshold(p: torch.Tensor) -> torch.Tensor:
     """OCAN's epsilon: ``(max p + min p) / 2`` over the batch (no gradient)."""
     with torch.no_grad():
-        return (p.max() + p.min()) / 2
+        return (p.amax(dim=-1) + p.amin(dim=-1)) / 2
 
 
 def bernoulli_entropy(logits: torch.Tensor) -> torch.Tensor:
@@ -116,8 +120,8 @@ def bernoulli_entropy(logits: torch.Tensor) -> torch.Tensor:
 
 def categorical_entropy(logits: torch.Tensor) -> torch.Tensor:
     """Mean entropy (nats) of ``softmax(logits)`` over the rows (OCAN's 2-way D)."""
-    log_p = F.log_softmax(logits, dim=1)
-    return -(log_p.exp() * log_p).sum(dim=1).mean()
+    log_p = F.log_softmax(logits, dim=-1)
+    return -(log_p.exp() * log_p).sum(dim=-1).mean(dim=-1)
 
 
 def sigma_regulariser(sigma: torch.Tensor, weight: float = 0.03) -> torch.Tensor:
@@ -127,8 +131,8 @@ def sigma_regulariser(sigma: torch.Tensor, weight: float = 0.03) -> torch.Tensor
     DeLiGAN's code (``mean((sigma - 1)^2)``), so the weight does not scale with the noise
     dimension. It is 0 at sigma = 1 and keeps the mixture components from collapsing.
     """
-    per_mode = (1.0 - sigma).pow(2).reshape(sigma.shape[0], -1).mean(dim=1)
-    return weight * per_mode.sum() / sigma.shape[0]
+    per_mode = (1.0 - sigma).pow(2).mean(dim=-1)
+    return weight * per_mode.sum(dim=-1) / sigma.shape[-2]
 
 
 def mutual_info_loss(
@@ -140,8 +144,17 @@ def mutual_info_loss(
     the entropy of the batch-average of Q over the real rows ``q_logits_real`` (omitted
     when None) rewards using every mode. The loss is minimised.
     """
-    loss = F.cross_entropy(q_logits_fake, codes)
+    loss = cross_entropy(q_logits_fake, codes)
     if q_logits_real is not None:
-        marginal = F.softmax(q_logits_real, dim=1).mean(dim=0)
-        loss = loss + (marginal * torch.log(marginal.clamp_min(_TINY))).sum()
+        marginal = F.softmax(q_logits_real, dim=-1).mean(dim=-2)
+        loss = loss + (marginal * torch.log(marginal.clamp_min(_TINY))).sum(dim=-1)
     return loss
+
+
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor | int) -> torch.Tensor:
+    """Mean over the rows of ``-log softmax(logits)[label]``; ``labels`` a class per row or one
+    class for all (``F.cross_entropy`` with leading fold dimensions allowed)."""
+    log_p = F.log_softmax(logits, dim=-1)
+    if isinstance(labels, int):
+        return -log_p[..., labels].mean(dim=-1)
+    return -log_p.gather(-1, labels.unsqueeze(-1)).squeeze(-1).mean(dim=-1)

@@ -14,6 +14,7 @@ from benchmark.base import Detector, DetectorError
 
 __all__ = [
     "DivergenceError",
+    "EpochRun",
     "NeuralDetector",
     "batch_indices",
     "resolve_device",
@@ -67,6 +68,87 @@ def batch_indices(
     return chunks
 
 
+class EpochRun:
+    """One model's place in its epoch/step budget: the loop of :func:`train_loop`, unrolled.
+
+    ``next_batch()`` gives the next minibatch's indices (drawing an epoch's shuffle from
+    ``generator`` when one starts, after ``on_epoch(epoch)``); ``record(losses)`` checks and
+    accumulates that step's losses and closes the epoch. ``done`` turns True after
+    ``n_epochs`` epochs or ``max_steps`` steps, whichever comes first; ``history`` holds
+    the per-epoch mean of every loss. Fold-batched training keeps one per fold, so each
+    fold draws and stops exactly as it would alone.
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        *,
+        batch_size: int,
+        n_epochs: int,
+        generator: torch.Generator,
+        max_steps: int | None = None,
+        drop_last: bool = False,
+        on_epoch: Callable[[int], None] | None = None,
+        progress: bool = False,
+        desc: str = "training",
+    ):
+        if n_epochs < 1:
+            raise ValueError(f"n_epochs must be >= 1, got {n_epochs}")
+        self.n_rows, self.batch_size, self.n_epochs = n_rows, batch_size, n_epochs
+        self.max_steps, self.drop_last, self.on_epoch = max_steps, drop_last, on_epoch
+        self.generator = generator
+        self.history: list[dict[str, float]] = []
+        self.epoch = self.steps = 0
+        self.done = False
+        self._chunks: list[torch.Tensor] | None = None
+        self._pos, self._count, self._sums = 0, 0, {}
+        self._bar = tqdm(total=n_epochs, desc=desc, disable=not progress, leave=False)
+
+    @property
+    def batch_rows(self) -> int:
+        """Rows of every minibatch this run yields (all equal, the last partial one dropped)."""
+        return max(1, min(int(self.batch_size), self.n_rows))
+
+    def next_batch(self) -> torch.Tensor:
+        """The indices of the next minibatch (a new shuffle at the start of an epoch)."""
+        if self._chunks is None:
+            if self.on_epoch is not None:
+                self.on_epoch(self.epoch)
+            self._chunks = batch_indices(
+                self.n_rows, self.batch_size, self.generator, drop_last=self.drop_last
+            )
+            self._pos = 0
+        return self._chunks[self._pos]
+
+    def record(self, losses: dict[str, float]) -> None:
+        """Account one finished step's losses; a non-finite loss raises DivergenceError."""
+        for name, value in losses.items():
+            value = float(value)
+            if not math.isfinite(value):
+                raise DivergenceError(
+                    f"loss {name!r} became {value} at epoch {self.epoch + 1}, step"
+                    f" {self.steps + 1}; lower the learning rate"
+                )
+            self._sums[name] = self._sums.get(name, 0.0) + value
+        self._count += 1
+        self.steps += 1
+        self._pos += 1
+        capped = self.max_steps is not None and self.steps >= self.max_steps
+        if capped or self._pos == len(self._chunks):
+            means = {k: v / max(self._count, 1) for k, v in self._sums.items()}
+            self.history.append(means | {"epoch": self.epoch + 1})
+            self._bar.update(1)
+            self.epoch += 1
+            self._chunks, self._count, self._sums = None, 0, {}
+            self.done = capped or self.epoch == self.n_epochs
+            if self.done:
+                self.close()
+
+    def close(self) -> None:
+        """Close the progress bar (also on an error mid-training)."""
+        self._bar.close()
+
+
 def train_loop(
     step: Callable[[torch.Tensor], dict[str, float]],
     n_rows: int,
@@ -89,38 +171,23 @@ def train_loop(
     first (so a large data set cannot make an epoch budget explode). Returns the
     per-epoch mean of every loss; a non-finite loss raises :class:`DivergenceError`.
     """
-    if n_epochs < 1:
-        raise ValueError(f"n_epochs must be >= 1, got {n_epochs}")
-    history: list[dict[str, float]] = []
-    steps = 0
-    bar = tqdm(total=n_epochs, desc=desc, disable=not progress, leave=False)
+    run = EpochRun(
+        n_rows,
+        batch_size=batch_size,
+        n_epochs=n_epochs,
+        generator=generator,
+        max_steps=max_steps,
+        drop_last=drop_last,
+        on_epoch=on_epoch,
+        progress=progress,
+        desc=desc,
+    )
     try:
-        for epoch in range(n_epochs):
-            sums: dict[str, float] = {}
-            count = 0
-            if on_epoch is not None:
-                on_epoch(epoch)
-            for idx in batch_indices(n_rows, batch_size, generator, drop_last=drop_last):
-                losses = step(idx)
-                for name, value in losses.items():
-                    value = float(value)
-                    if not math.isfinite(value):
-                        raise DivergenceError(
-                            f"loss {name!r} became {value} at epoch {epoch + 1}, step {steps + 1};"
-                            " lower the learning rate"
-                        )
-                    sums[name] = sums.get(name, 0.0) + value
-                count += 1
-                steps += 1
-                if max_steps is not None and steps >= max_steps:
-                    break
-            history.append({k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch + 1})
-            bar.update(1)
-            if max_steps is not None and steps >= max_steps:
-                break
+        while not run.done:
+            run.record(step(run.next_batch()))
     finally:
-        bar.close()
-    return history
+        run.close()
+    return run.history
 
 
 class NeuralDetector(Detector):

@@ -1,0 +1,123 @@
+"""Fold batching: ``fit_group`` trains k folds as one batched model, each as if alone.
+
+Exactness tolerance: every fold's scores after ``fit_group`` must be within 1e-5
+(absolute) of fitting that fold alone. On the CPU the batched matrix products are
+bitwise independent of the number of folds, so the differences measured are 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.preprocessing import MinMaxScaler
+
+from benchmark.base import Detector
+from benchmark.registry import get_dataset, get_detector
+from detectors.neural.complementary import ComplementaryGAN
+
+COMPLEMENTARY = ["ocan", "mmoc-gan-cat", "mmoc-gan-mix"]
+TOL = 1e-5
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def vowels() -> np.ndarray:
+    ds = get_dataset("vowels").load()
+    return ds.X[ds.y == 0]
+
+
+def ragged_folds(X: np.ndarray, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Five (train, all rows) pairs, min-max scaled on their training rows like the harness.
+
+    With ``n_epochs=3, max_steps=8`` the folds take 8, 8, 6, 6 and 3 steps (3, 3, 2, 2
+    batches an epoch; the last fold has fewer rows than a batch, so a smaller batch).
+    """
+    rng = np.random.default_rng(0)
+    sizes = [3 * batch + 1, 3 * batch, 3 * batch - 1, 2 * batch + 5, batch // 2 + 3]
+    out = []
+    for n in sizes:
+        rows = rng.permutation(len(X))[:n]
+        scaler = MinMaxScaler().fit(X[rows])
+        out.append((scaler.transform(X[rows]), scaler.transform(X)))
+    return out
+
+
+def build(name: str, seed: int, **params) -> ComplementaryGAN:
+    budget = {"n_epochs": 3, "max_steps": 8}
+    return get_detector(name).build("quick", device="cpu", random_state=seed, **budget | params)
+
+
+#: the three detectors, and the core's other switches (k-means codes, Adam for D, ...)
+VARIANTS = [(name, {}) for name in COMPLEMENTARY] + [
+    ("mmoc-gan-cat", {"mode_init": "kmeans"}),
+    (
+        "mmoc-gan-mix",
+        {
+            "d_optimizer": "adam",
+            "feature_matching": "mean-hidden",
+            "pull_away_on": "discriminator",
+            "eps_rule": "midrange",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS)
+def test_each_fold_of_a_group_scores_as_if_fitted_alone(name, params, vowels):
+    batch = int(build(name, 0).batch_size)
+    folds = ragged_folds(vowels, batch)
+    group = [build(name, seed, **params) for seed in range(len(folds))]
+    fitted = type(group[0]).fit_group(group, [train for train, _ in folds])
+    assert fitted == group
+    for seed, (det, (train, rows)) in enumerate(zip(group, folds)):
+        alone = build(name, seed, **params).fit(train)
+        diff = np.abs(det.decision_function(rows) - alone.decision_function(rows)).max()
+        assert diff <= TOL, (name, seed, diff)
+        assert [h["epoch"] for h in det.history_] == [h["epoch"] for h in alone.history_]
+        assert det.epsilon_ == alone.epsilon_
+        np.testing.assert_allclose(det.mode_weights_, alone.mode_weights_)
+        np.testing.assert_array_equal(det.predict(rows), alone.predict(rows))
+    assert group[0].sample(5, random_state=1).shape == (5, rows.shape[1])
+
+
+def test_a_fold_that_runs_out_of_steps_first_stops_where_it_would_alone(vowels):
+    """Fold 1 has 2 batches an epoch, fold 0 has 3: after 2 epochs fold 1 leaves the
+    stack while fold 0 trains 2 more steps; fold 1's weights are exactly its own."""
+    long, short = vowels[:211], vowels[211:361]  # 3 and 2 batches of 70
+    group = [build("ocan", s, n_epochs=2, max_steps=None) for s in (0, 1)]
+    type(group[0]).fit_group(group, [long, short])
+    alone = build("ocan", 1, n_epochs=2, max_steps=None).fit(short)
+    assert len(alone.history_) == 2 and len(group[1].history_) == 2
+    mine, theirs = group[1].discriminator_.state_dict(), alone.discriminator_.state_dict()
+    for key, value in theirs.items():
+        assert (mine[key] - value).abs().max().item() <= TOL, key
+    assert group[0].history_ != group[1].history_
+
+
+def test_preconditions_name_what_differs(vowels):
+    X = MinMaxScaler().fit_transform(vowels[:150])
+    with pytest.raises(ValueError, match="batch_size"):
+        ComplementaryGAN.fit_group([build("ocan", 0), build("ocan", 1, batch_size=50)], [X, X])
+    with pytest.raises(ValueError, match="one class"):
+        ComplementaryGAN.fit_group([build("ocan", 0), build("mmoc-gan-cat", 1)], [X, X])
+    with pytest.raises(ValueError, match="n_features"):
+        ComplementaryGAN.fit_group([build("ocan", 0), build("ocan", 1)], [X, X[:, :5]])
+    with pytest.raises(ValueError, match="2 detectors but 1"):
+        ComplementaryGAN.fit_group([build("ocan", 0), build("ocan", 1)], [X])
+    with pytest.raises(ValueError, match="at least one"):
+        ComplementaryGAN.fit_group([], [])
+
+
+def test_the_harness_can_ask_any_detector_whether_it_batches_folds():
+    assert Detector.fold_batchable is False
+    assert get_detector("ocsvm").cls.fold_batchable is False
+    for name in COMPLEMENTARY:
+        assert get_detector(name).cls.fold_batchable is True

@@ -1,0 +1,131 @@
+"""Fold groups in the engine: one child fits a data set's folds together, each fold's file
+is the one a per-cell run writes, and whatever the group does not finish is done per cell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import benchmark.faults.detectors  # noqa: F401  (registers fault-group-fit)
+from benchmark.fold_groups import compute_group, fold_groups, run_group
+from benchmark.harness import RunConfig, plan, run
+from benchmark.locking import CellLock, lock_path
+
+FOLDS = 3
+
+
+def _config(tmp_path: Path, name: str, detectors: list[str], **kw) -> RunConfig:
+    return RunConfig(
+        datasets=["vowels"],
+        detectors=detectors,
+        folds=FOLDS,
+        preset="smoke",
+        output=tmp_path / name,
+        splits_dir=tmp_path / "splits",
+        n_jobs=2,
+        **kw,
+    )
+
+
+def _saved(output: Path) -> dict[str, tuple[dict, dict]]:
+    out = {}
+    for path in sorted((output / "cells").rglob("*.json")):
+        name = str(path.relative_to(output / "cells").with_suffix(""))
+        with np.load(path.with_suffix(".npz")) as npz:
+            out[name] = (json.loads(path.read_text()), {k: npz[k] for k in npz.files})
+    return out
+
+
+def _same_scores(a: dict, b: dict) -> None:
+    assert sorted(a) == sorted(b)
+    for name in a:
+        for key, values in a[name][1].items():
+            np.testing.assert_array_equal(values, b[name][1][key], err_msg=f"{name} {key}")
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("groups")
+    dets = ["ocan", "mmoc-gan-mix", "gmm"]
+    grouped = run(_config(tmp, "grouped", dets), progress=False)
+    alone = run(_config(tmp, "alone", dets, fold_batching=False), progress=False)
+    return tmp, grouped, alone
+
+
+def test_grouped_folds_give_the_per_cell_files_exactly(both):
+    tmp, grouped, alone = both
+    assert grouped.complete and alone.complete and grouped.n_computed == 3 * FOLDS
+    a, b = _saved(tmp / "grouped"), _saved(tmp / "alone")
+    _same_scores(a, b)
+    for name, (record, _) in a.items():
+        batched = not name.startswith("vowels/gmm")
+        assert record.get("fit_group") == (FOLDS if batched else None), name
+        assert "fit_group" not in b[name][0]
+        assert record["ranking"] == b[name][0]["ranking"]
+
+
+def test_a_group_computes_only_its_unfinished_folds(both, tmp_path):
+    tmp, _, _ = both
+    config = _config(tmp, "grouped", ["ocan"])
+    before = _saved(tmp / "grouped")
+    for fold in (0, 2):  # two of the three folds are lost
+        for path in config.output.glob(f"cells/vowels/ocan/fold{fold}.*"):
+            path.unlink()
+    again = run(config, progress=False)
+    assert (again.n_computed, again.n_skipped) == (2, 1)
+    after = _saved(tmp / "grouped")
+    assert after["vowels/ocan/fold0"][0]["fit_group"] == 2  # the two, fitted together
+    _same_scores(
+        {k: v for k, v in after.items() if "ocan" in k},
+        {k: v for k, v in before.items() if "ocan" in k},
+    )
+
+
+def test_a_fold_locked_by_another_run_is_left_to_it(tmp_path):
+    config = _config(tmp_path, "run", ["ocan"])
+    pending = plan(config)
+    held = CellLock(lock_path(pending[1].cell.paths(config.output)[0]))
+    assert held.acquire(wait=False)
+    try:
+        done = run_group(pending, config.output, timeout=None, threads=1, memory_limit=None,
+                         force=False)  # fmt: skip
+    finally:
+        held.release()
+    assert done == {pending[0].cell.name, pending[2].cell.name}
+    assert not pending[1].cell.paths(config.output)[0].exists()
+    with_fold1 = run(config, progress=False)  # the per-cell path does the one left
+    assert with_fold1.complete and with_fold1.n_computed == 1
+
+
+def test_a_group_whose_batched_fit_breaks_is_computed_fold_by_fold(tmp_path):
+    summary = run(_config(tmp_path, "run", ["fault-group-fit"]), progress=False)
+    assert summary.complete and summary.n_computed == FOLDS
+    records = _saved(tmp_path / "run")
+    assert len(records) == FOLDS
+    assert all("fit_group" not in record for record, _ in records.values())
+
+
+def test_units_group_only_fold_batchable_detectors_and_keep_the_plan_order(tmp_path):
+    pending = plan(_config(tmp_path, "run", ["gmm", "ocan", "mmoc-gan-cat"]))
+    units = fold_groups(pending, enabled=True)
+    assert [[p.cell.name for p in u] for u in units][:2] == [
+        ["vowels/gmm/fold0"],
+        [f"vowels/ocan/fold{k}" for k in range(FOLDS)],
+    ]
+    assert sorted(len(u) for u in units) == [1] * FOLDS + [FOLDS, FOLDS]
+    assert all(len(u) == 1 for u in fold_groups(pending, enabled=False))
+
+
+def test_compute_group_in_process_equals_compute_cell(tmp_path):
+    from benchmark.cells import compute_cell
+
+    pending = plan(_config(tmp_path, "run", ["mmoc-gan-cat"]))
+    results = compute_group([p.cell for p in pending], [p.inputs for p in pending], pending[0].cls)
+    for p, (record, arrays) in zip(pending, results):
+        alone, alone_arrays = compute_cell(p.cell, p.inputs, p.cls)
+        assert record["status"] == alone["status"] == "ok"
+        for key in arrays:
+            np.testing.assert_array_equal(arrays[key], alone_arrays[key])
