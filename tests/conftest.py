@@ -27,3 +27,14 @@ def reference(tmp_path_factory):
     from benchmark.faults.runs import reference_run
 
     return reference_run(tmp_path_factory.mktemp("fault-reference", numbered=False))
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread for the test (as in a cell), restored after it."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.preprocessing import MinMaxScaler
 
 from benchmark.base import Detector
@@ -20,12 +19,7 @@ COMPLEMENTARY = ["ocan", "mmoc-gan-cat", "mmoc-gan-mix"]
 TOL = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -18,12 +17,7 @@ GANS = ["rgan", "ocan", "mmoc-gan-cat", "mmoc-gan-mix"]
 LR_PARAMS = {name: {"d_lr": 1e12, "g_lr": 1e12} for name in GANS}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def two_modes(seed: int = 0, d: int = 4, n: int = 800):
