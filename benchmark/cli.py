@@ -142,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds before a cell is failed (default: no limit)",
     )
     how.add_argument(
+        "--train-cap",
+        action="append",
+        default=[],
+        metavar="DETECTOR=ROWS",
+        help="fit DETECTOR on a seeded subsample of at most ROWS training rows (0: all rows),"
+        " instead of the cap its registration declares for the preset; repeatable",
+    )
+    how.add_argument(
         "--memory-limit",
         type=float,
         default=None,
@@ -261,6 +269,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     """The main run: every (data set, detector, fold) cell, then the folder's files."""
     from benchmark.data import load_user_file
     from benchmark.harness import RunConfig, plan, run
+    from benchmark.run_config import parse_train_caps
 
     extra = {}
     try:
@@ -288,6 +297,10 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     if error:
         return _fail(error)
+    try:
+        caps = parse_train_caps(args.train_cap, dets)
+    except ValueError as exc:
+        return _fail(str(exc))
     config = RunConfig(
         datasets=names,
         detectors=dets,
@@ -307,6 +320,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         local_workers=args.local_workers,
+        train_caps=caps,
     )
     try:
         if args.dry_run:
