@@ -148,7 +148,7 @@ def timeout_error(cell: Cell, inputs, timeout: float, elapsed: float) -> str:
     cap = cell.extra.get("train_cap")
     fitted = f" (fitted on a seeded subsample of {cap})" if cap else ""
     rows = f"{n_train} training rows{fitted} and {n_test} test rows" if n_train else "its rows"
-    fewer = max(1000, min(cap or n_train or 20_000, 100_000) // 2)
+    fewer = max(2, min(cap or n_train or 20_000, 100_000) // 2)
     return (
         f"TimeoutError: {cell.detector} exceeded --timeout of {timeout:g} s (stopped after"
         f" {elapsed:.0f} s) on {rows}; fit on fewer rows with --train-cap"
