@@ -14,7 +14,7 @@ from benchmark.data.synthetic import gaussian_modes, production_line
 from benchmark.harness import plan, run
 from benchmark.inputs import CellInputs, FoldInputs, RowFile, capped_rows, read_rows
 from benchmark.isolation import timeout_error
-from benchmark.registry import detectors, get_detector
+from benchmark.registry import datasets, get_detector
 from benchmark.run_config import RunConfig, parse_train_caps
 from benchmark.tables import CAPPED_MARK, table1
 from detectors.ocsvm import OCSVM
@@ -44,21 +44,16 @@ def test_capped_rows_are_a_seeded_sorted_subsample_and_none_when_the_fold_fits()
     assert capped_rows(100, 100, seed=7) is None and capped_rows(1000, None, seed=7) is None
 
 
-def test_every_built_in_cap_sits_above_the_bundled_data_sets():
-    """The caps never bind on the bundled sets, so their results and references stay."""
-    largest = max(
-        spec.n or 0 for spec in __import__("benchmark.registry").registry.datasets().values()
-    )
-    for name, spec in detectors().items():
+def test_the_knn_and_gmm_caps_sit_above_every_bundled_data_set():
+    """Those caps never bind on the bundled sets, so their results and references stay."""
+    largest = max(spec.n or 0 for spec in datasets().values())
+    assert largest == 49_097  # shuttle, all of its rows
+    for name in ("ocnn-neighbor", "gmm"):
         for preset in ("quick", "smoke"):
-            cap = spec.cap(preset)
-            assert cap is None or cap >= 1000, name
-    assert get_detector("ocnn-neighbor").cap("quick") == 20_000
-    assert get_detector("gmm").cap("quick") == 50_000
-    assert get_detector("ocsvm").cap("quick") == 3000
-    assert get_detector("ocsvm").cap("paper") is None
-    # The largest bundled set (shuttle, 49,097 rows) trains on at most 4/5 of its normals.
-    assert largest < 50_000 and 0.8 * largest < 2 * get_detector("ocnn-neighbor").cap("quick")
+            assert get_detector(name).cap(preset) > largest, (name, preset)
+        assert get_detector(name).cap("paper") is None
+    caps = {p: get_detector("ocsvm").cap(p) for p in ("quick", "paper", "smoke")}
+    assert caps == {"quick": 3000, "paper": None, "smoke": 1000}  # its former max_samples
 
 
 def test_plan_records_a_cap_only_where_it_binds(tmp_path):
@@ -154,3 +149,14 @@ def test_a_timeout_names_the_detector_the_rows_and_the_knob(tmp_path):
     assert "after 601 s" in text and "400 training rows" in text and "230 test rows" in text
     assert "subsample of 150" in text and "--train-cap ocsvm=75" in text
     assert "raise --timeout" in text
+
+
+def test_a_cap_is_declared_per_preset_and_checked_at_registration():
+    from benchmark.registry import DetectorSpec
+
+    spec = DetectorSpec("test-cap", OCSVM, hidden=True, train_cap={"quick": 10})
+    assert (spec.cap("quick"), spec.cap("paper"), spec.cap("smoke")) == (10, None, None)
+    assert DetectorSpec("test-cap-all", OCSVM, hidden=True, train_cap=500).cap("paper") == 500
+    for bad in ({"fast": 10}, {"quick": 1}, 1):
+        with pytest.raises(ValueError, match="train_cap"):
+            DetectorSpec("test-cap-bad", OCSVM, hidden=True, train_cap=bad)
