@@ -163,7 +163,7 @@ def capped_note(rows: pd.DataFrame) -> str:
     span = f"{folds[0]}" if len(folds) == 1 else f"{folds[0]}-{folds[-1]}"
     return (
         f"trained on a seeded subsample of {'/'.join(map(str, caps))} rows"
-        f" (of {span} training rows per fold; the detector's training cap)"
+        f" (of {span} training rows per fold)"
     )
 
 
