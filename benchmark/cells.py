@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.atomic import atomic_save_npz, atomic_write_json
+from benchmark.inputs import CellInputs, FoldInputs, capped_rows
 from benchmark.metrics import ranking_metrics, thresholded_metrics
 from benchmark.preprocessing import Preprocessor
 from benchmark.thresholds import POLICIES, apply_policy
@@ -36,6 +37,8 @@ __all__ = [
     "Cell",
     "CellInputs",
     "FittedCell",
+    "FoldInputs",
+    "TRAIN_CAP",
     "cell_seed",
     "compute_cell",
     "fit_cell",
@@ -44,6 +47,10 @@ __all__ = [
     "load_cell",
     "versions",
 ]
+
+#: The key of ``Cell.extra`` holding the training-row cap, set only when the cap binds
+#: (so a cell on a small data set keeps the configuration hash it always had).
+TRAIN_CAP = "train_cap"
 
 #: Version of the result-file layout; files of another schema are recomputed.
 SCHEMA = 1
@@ -111,30 +118,41 @@ class Cell:
 
 
 @dataclass
-class CellInputs:
-    """The raw (unscaled) rows a cell needs; preprocessing happens inside the cell."""
-
-    X_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-
-@dataclass
 class FittedCell:
     """A cell's preprocessing fitted on its training rows, both row sets scaled by it,
-    and (after :meth:`fit`) its fitted detector: the first half of every cell."""
+    and (after :meth:`fit`) its fitted detector: the first half of every cell.
+
+    ``X_train`` holds the rows the detector is fitted on: the fold's training rows, or
+    the seeded subsample ``fit_rows`` of them when the cell's training cap binds.
+    """
 
     preprocessor: Preprocessor
     X_train: np.ndarray
     X_test: np.ndarray
     detector: Any = None
     fit_seconds: float = float("nan")
+    n_train: int = 0  # the fold's training rows
+    fit_rows: np.ndarray | None = None  # the subsample fitted on (None: every row)
+    summary: dict = field(default_factory=dict)  # the preprocessing summary of the record
 
     @classmethod
-    def preprocess(cls, cell: Cell, inputs: CellInputs) -> FittedCell:
-        """Fit the cell's preprocessing on its training rows and scale both row sets."""
-        pre = Preprocessor(cell.preprocessing).fit(inputs.X_train)
-        return cls(pre, pre.transform(inputs.X_train), pre.transform(inputs.X_test))
+    def preprocess(cls, cell: Cell, inputs: CellInputs | FoldInputs) -> FittedCell:
+        """Build the fold's rows, fit the cell's preprocessing on all its training rows,
+        scale both row sets, then keep the capped subsample of the training rows.
+
+        The scaling is fitted before the cap, so it does not depend on the cap (and a
+        capped OCSVM fits exactly the rows its former ``max_samples`` chose).
+        """
+        rows = inputs.materialise()
+        pre = Preprocessor(cell.preprocessing).fit(rows.X_train)
+        fitted = cls(pre, pre.transform(rows.X_train), pre.transform(rows.X_test))
+        fitted.summary = pre.summary(rows.X_train, rows.X_test)
+        fitted.n_train = rows.n_train
+        del rows  # the raw copies: only the scaled rows are kept from here on
+        fitted.fit_rows = capped_rows(fitted.n_train, cell.extra.get(TRAIN_CAP), cell.seed)
+        if fitted.fit_rows is not None:
+            fitted.X_train = fitted.X_train[fitted.fit_rows]
+        return fitted
 
     def fit(self, detector_cls: type, params: dict[str, Any]) -> FittedCell:
         """Build the detector from ``params`` and fit it on the scaled training rows."""
@@ -145,7 +163,7 @@ class FittedCell:
         return self
 
 
-def fit_cell(cell: Cell, inputs: CellInputs, detector_cls: type) -> FittedCell:
+def fit_cell(cell: Cell, inputs: CellInputs | FoldInputs, detector_cls: type) -> FittedCell:
     """Preprocess and fit ``cell`` exactly as :func:`compute_cell` does (a refit of a
     finished cell, e.g. Figure 4's, gets the cell's model); exceptions propagate."""
     return FittedCell.preprocess(cell, inputs).fit(detector_cls, cell.params)
@@ -175,7 +193,10 @@ def summarise_warnings(caught: list[warnings.WarningMessage]) -> list[dict]:
 
 
 def compute_cell(
-    cell: Cell, inputs: CellInputs, detector_cls: type, fitted: FittedCell | None = None
+    cell: Cell,
+    inputs: CellInputs | FoldInputs,
+    detector_cls: type,
+    fitted: FittedCell | None = None,
 ) -> tuple[dict, dict]:
     """Preprocess, fit, score and evaluate one cell; returns (record, score arrays).
 
@@ -194,8 +215,15 @@ def compute_cell(
     return record, arrays
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (a cell's child: the cell's)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _compute(
-    cell: Cell, inputs: CellInputs, detector_cls: type, fitted: FittedCell | None
+    cell: Cell, inputs: CellInputs | FoldInputs, detector_cls: type, fitted: FittedCell | None
 ) -> tuple[dict, dict]:
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -205,19 +233,20 @@ def _compute(
         "error": None,
         "traceback": None,
         "versions": versions(),
-        "n_train": int(inputs.X_train.shape[0]),
-        "n_test": int(inputs.X_test.shape[0]),
+        "n_train": inputs.n_train,
+        "n_test": inputs.n_test,
         "n_test_anomalies": int(inputs.y_test.sum()),
     }
     arrays: dict[str, np.ndarray] = {}
     try:
-        if fitted is None:  # else fitted already, with its other folds (fold_groups.py)
+        prefitted = fitted is not None  # fitted with its other folds (fold_groups.py)
+        if not prefitted:
             fitted = FittedCell.preprocess(cell, inputs)
-            record["preprocessing"] = fitted.preprocessor.summary(inputs.X_train, inputs.X_test)
-            fitted.fit(detector_cls, cell.params)
-        else:
-            record["preprocessing"] = fitted.preprocessor.summary(inputs.X_train, inputs.X_test)
-        detector = fitted.detector
+        record["preprocessing"] = fitted.summary
+        if fitted.fit_rows is not None:
+            record["train_cap"] = int(cell.extra[TRAIN_CAP])
+        record["n_train_fit"] = int(fitted.X_train.shape[0])
+        detector = (fitted if prefitted else fitted.fit(detector_cls, cell.params)).detector
         X_test = fitted.X_test
         t1 = time.perf_counter()
         scores = np.asarray(detector.decision_function(X_test), dtype=np.float64).reshape(-1)
@@ -268,6 +297,7 @@ def _compute(
     except Exception as exc:  # a failing detector is a result, not a crash of the run
         record["error"] = _one_line(exc)
         record["traceback"] = traceback.format_exc()
+    record["peak_rss_mb"] = peak_rss_mb()
     return record, arrays
 
 

@@ -150,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds before a cell is failed (default: no limit)",
     )
     how.add_argument(
+        "--train-cap",
+        action="append",
+        default=[],
+        metavar="DETECTOR=ROWS",
+        help="fit DETECTOR on a seeded subsample of at most ROWS training rows (0: all rows),"
+        " instead of the cap its registration declares for the preset; repeatable",
+    )
+    how.add_argument(
         "--memory-limit",
         type=float,
         default=None,
@@ -259,6 +267,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     """The main run: every (data set, detector, fold) cell, then the folder's files."""
     from benchmark.data import load_user_file
     from benchmark.harness import RunConfig, plan, run
+    from benchmark.run_config import parse_train_caps
 
     extra = {}
     try:
@@ -286,6 +295,10 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     if error:
         return _fail(error)
+    try:
+        caps = parse_train_caps(args.train_cap, dets)
+    except ValueError as exc:
+        return _fail(str(exc))
     config = RunConfig(
         datasets=names,
         detectors=dets,
@@ -306,6 +319,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         local_workers=args.local_workers,
         fold_batching=args.fold_batching,
+        train_caps=caps,
     )
     try:
         if args.dry_run:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmark.cells import TRAIN_CAP
+
 __all__ = [
     "CALIBRATION_FILE",
     "COST_MODELS",
@@ -209,9 +211,17 @@ def planned_costs(
     calibration = calibration or load_calibration()
     costs = []
     for p in planned:
-        n_train, d = p.inputs.X_train.shape
+        n_train, cap = p.inputs.n_train, p.cell.extra.get(TRAIN_CAP)
+        if cap:  # the harness fits on a seeded subsample of ``cap`` rows
+            n_train = min(n_train, int(cap))
         cost = cell_cost(
-            calibration, p.cell.detector, p.cls, p.cell.params, n_train, len(p.inputs.X_test), d
+            calibration,
+            p.cell.detector,
+            p.cls,
+            p.cell.params,
+            n_train,
+            p.inputs.n_test,
+            p.inputs.n_features,
         )
         if cost is not None and fold_batching and getattr(p.cls, "fold_batchable", False):
             cost /= GROUP_SPEEDUP

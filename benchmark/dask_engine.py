@@ -231,7 +231,9 @@ class _Engine:
             future = self.client.submit(
                 compute_on_worker,
                 cell,
-                planned.inputs,
+                # The fold's rows themselves (a worker may not see this machine's row
+                # file); built per cell as it is sent, at most one cell per worker out.
+                planned.inputs.materialise(),
                 planned.cls,
                 self.threads,
                 self.memory_limit,

@@ -22,11 +22,12 @@ from tqdm.auto import tqdm
 
 from benchmark.atomic import clean_stale_temp
 from benchmark.backends import BackendError
-from benchmark.cells import ROUTINE_REASONS, Cell, CellInputs, cell_seed, load_cell
+from benchmark.cells import ROUTINE_REASONS, TRAIN_CAP, Cell, cell_seed, load_cell
 from benchmark.cost import planned_costs, progress_weights
 from benchmark.data.dataset import Dataset
 from benchmark.fold_groups import fold_groups, group_outcomes
 from benchmark.folder import now, refresh_folder
+from benchmark.inputs import FoldInputs, shared_rows
 from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
 from benchmark.registry import (
@@ -51,7 +52,7 @@ class PlannedCell:
 
     cell: Cell
     cls: type
-    inputs: CellInputs
+    inputs: FoldInputs  # the data set once + the fold's indices; rows built when computed
     done: bool
     reason: str
 
@@ -102,9 +103,19 @@ def _preprocessing(cls: type, params: dict[str, Any]) -> str:
     return choose(params) if choose else getattr(cls, "preprocessing", "standard")
 
 
+def _train_cap(label: str, spec: DetectorSpec, config: RunConfig) -> int | None:
+    """The training-row cap of ``label``'s cells: ``--train-cap``, else the spec's."""
+    if label in config.train_caps:
+        return config.train_caps[label] or None  # 0 or None: no cap
+    return spec.cap(config.preset)
+
+
 def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
     """Every cell of the run with its inputs, the splits loaded or created once.
 
+    No fold's rows are copied here: each cell gets the data set (once, shared by all its
+    cells; a large one as a row file) and its fold's indices. A detector's training cap
+    enters the cell's configuration only where it binds (more training rows than it).
     With ``dry`` (``--dry-run``) nothing is written: new splits are not saved.
     """
     splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
@@ -116,13 +127,16 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
             ds, config.protocol, config.folds, config.seed, splits_dir, save=not dry
         )
         hashes = splits.hashes
+        X = shared_rows(ds.X)
         for fold in range(config.folds):
             train, test = splits.train[fold], splits.test[fold]
-            inputs = CellInputs(ds.X[train], ds.X[test], ds.y[test])
+            inputs = FoldInputs(X, ds.y, train, test)
             for label, name, spec, params in detectors:
                 cls = spec.cls
                 seed = cell_seed(config.seed, ds_name, label, fold)
                 params = params | spec.runtime_params(seed, config.device)
+                cap = _train_cap(label, spec, config)
+                binds = cap is not None and len(train) > cap
                 cell = Cell(
                     dataset=ds_name,
                     label=label,
@@ -138,6 +152,7 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
                     split_hash=hashes[fold],
                     preprocessing=_preprocessing(cls, params),
                     rho=float(ds.anomaly_rate),
+                    extra={TRAIN_CAP: cap} if binds else {},
                 )
                 record, reason = (
                     (None, "forced") if config.force else load_cell(config.output, cell)

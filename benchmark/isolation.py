@@ -147,6 +147,24 @@ def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, c
         sys.exit(_EXIT_WRITE_FAILED)
 
 
+def timeout_error(cell: Cell, inputs, timeout: float, elapsed: float) -> str:
+    """The error of a cell killed at ``--timeout``: what it was doing and which knob to turn.
+
+    Names the detector, the training rows (and the cap that applied), the test rows and
+    the time it ran, and suggests ``--train-cap`` (the rows it fits on) or ``--timeout``.
+    """
+    n_train, n_test = getattr(inputs, "n_train", None), getattr(inputs, "n_test", None)
+    cap = cell.extra.get("train_cap")
+    fitted = f" (fitted on a seeded subsample of {cap})" if cap else ""
+    rows = f"{n_train} training rows{fitted} and {n_test} test rows" if n_train else "its rows"
+    fewer = max(2, min(cap or n_train or 20_000, 100_000) // 2)
+    return (
+        f"TimeoutError: {cell.detector} exceeded --timeout of {timeout:g} s (stopped after"
+        f" {elapsed:.0f} s) on {rows}; fit on fewer rows with --train-cap"
+        f" {cell.label}={fewer} or raise --timeout"
+    )
+
+
 def _describe_exit(code: int | None) -> str:
     if code is not None and code < 0:
         sig = -code
@@ -330,9 +348,11 @@ def _in_child(
     send.close()
     messages: list[str] = []
     timed_out = False
+    started = time.perf_counter()
     try:
         messages = _until_locked(recv, proc)
         if messages == [_HAS_LOCK]:
+            started = time.perf_counter()
             proc.join(timeout)
             timed_out = proc.is_alive()
             if timed_out:
@@ -350,7 +370,8 @@ def _in_child(
     if _ABORT.is_set() or code == -signal.SIGINT:  # Ctrl-C: nothing to record
         return _Attempt("interrupted")
     if timed_out:
-        return _Attempt("failed", error=f"TimeoutError: exceeded --timeout of {timeout:g} s")
+        elapsed = time.perf_counter() - started
+        return _Attempt("failed", error=timeout_error(cell, inputs, timeout, elapsed))
     if code == _EXIT_LOCKED:
         return _Attempt("locked")
     if code in (0, _EXIT_DONE):

@@ -127,6 +127,20 @@ def _checked_presets(
     return {p: dict(presets[p]) for p in PRESETS}
 
 
+def _checked_caps(name: str, caps: Mapping[str, int | None] | int | None) -> dict[str, int | None]:
+    """A training-row cap per preset (one number: every preset), each None or >= 2."""
+    if caps is None or isinstance(caps, int):
+        caps = {p: caps for p in PRESETS}
+    unknown = [p for p in caps if p not in PRESETS]
+    if unknown:
+        raise ValueError(f"detector {name!r}: train_cap names unknown preset(s) {unknown}")
+    out = {p: caps.get(p) for p in PRESETS}
+    for preset, cap in out.items():
+        if cap is not None and (not isinstance(cap, int) or cap < 2):
+            raise ValueError(f"detector {name!r}: train_cap[{preset!r}] must be None or >= 2")
+    return out
+
+
 @dataclass(frozen=True)
 class DetectorSpec:
     """A registered detector: its class, per-preset parameters and a one-line summary.
@@ -140,10 +154,21 @@ class DetectorSpec:
     presets: Mapping[str, Mapping[str, Any]] | None = None
     summary: str = ""
     hidden: bool = False  # test doubles: usable by name, left out of "all" and --list
+    #: Training rows the harness fits on at most, per preset (None: all rows); see cap().
+    train_cap: Mapping[str, int | None] | int | None = None
 
     def __post_init__(self) -> None:
         checked = _checked_presets(self.name, self.cls, self.presets, self.hidden)
         object.__setattr__(self, "presets", checked)
+        object.__setattr__(self, "train_cap", _checked_caps(self.name, self.train_cap))
+
+    def cap(self, preset: str = DEFAULT_PRESET) -> int | None:
+        """The most training rows a cell of ``preset`` fits on (None: every row).
+
+        A fold with more training rows is fitted on a seeded subsample of this many
+        (the harness applies it and records it in the cell's result).
+        """
+        return self.train_cap[check_preset(preset)]  # type: ignore[index]
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -205,6 +230,7 @@ def register_detector(
     presets: Mapping[str, Mapping[str, Any]] | None = None,
     summary: str = "",
     hidden: bool = False,
+    train_cap: Mapping[str, int | None] | int | None = None,
 ) -> Callable[[type], type]:
     """Class decorator: register a :class:`benchmark.base.Detector` under ``name``.
 
@@ -215,6 +241,10 @@ def register_detector(
     ``hidden=True`` is for test doubles (e.g. a detector that always fails): it can be
     run by name but is not part of ``--detectors all``, ``--list`` or the smoke check.
     A hidden detector may omit ``presets``: every preset then means class defaults.
+
+    ``train_cap`` (one number, or one per preset) is the most training rows a cell fits
+    on: for methods whose cost grows faster than linearly with them. The harness fits a
+    larger fold on a seeded subsample of that many rows and records it in the result.
     """
 
     def decorator(cls: type) -> type:
@@ -231,6 +261,7 @@ def register_detector(
             presets=presets,
             summary=summary or (doc[0] if doc else ""),
             hidden=hidden,
+            train_cap=train_cap,
         )
         cls.registry_name = name
         return cls

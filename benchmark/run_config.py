@@ -14,7 +14,7 @@ from benchmark.backends import check_backend
 from benchmark.data.dataset import Dataset
 from benchmark.registry import DEFAULT_PRESET, check_preset
 
-__all__ = ["RunConfig", "variants_config"]
+__all__ = ["RunConfig", "variants_config", "parse_train_caps"]
 
 
 @dataclass
@@ -43,6 +43,7 @@ class RunConfig:
     scheduler: str | None = None  # dask: the address of a running scheduler
     local_workers: int | None = None  # dask: start a local cluster of this many processes
     fold_batching: bool = True  # local: fit a fold-batchable detector's folds together
+    train_caps: dict[str, int | None] = field(default_factory=dict)  # label: rows (0: none)
 
     def __post_init__(self) -> None:
         check_preset(self.preset)  # an unknown preset must not mean class defaults
@@ -79,3 +80,19 @@ def variants_config(
         variants=variants,
         **options,
     )
+
+
+def parse_train_caps(items: list[str], detectors: list[str]) -> dict[str, int | None]:
+    """``--train-cap DET=ROWS`` options as {detector: rows or None}; a one-line error."""
+    caps: dict[str, int | None] = {}
+    for item in items:
+        name, sep, rows = item.partition("=")
+        if not sep or not rows.strip().isdigit():
+            raise ValueError(f"--train-cap {item!r}: expected DETECTOR=ROWS, e.g. gmm=50000")
+        if name not in detectors:
+            raise ValueError(f"--train-cap {item!r}: {name!r} is not one of this run's detectors")
+        n = int(rows)
+        if n == 1:
+            raise ValueError(f"--train-cap {item!r}: a fit needs at least 2 rows (0: no cap)")
+        caps[name] = n or None
+    return caps

@@ -135,13 +135,36 @@ def table1(
         if not dets:
             continue
         n_folds = int(sub["fold"].nunique())
-        rows, means = [], []
+        rows, means, notes = [], [], []
         for det in dets:
             texts, vals = _cells(sub[sub["detector"] == det], TABLE1_COLUMNS, n_folds)
-            rows.append([det, *texts])
+            note = capped_note(sub[sub["detector"] == det])
+            rows.append([f"{det} {CAPPED_MARK}" if note else det, *texts])
             means.append(vals)
-        out[ds] = Table(f"Table 1: {ds}", headers, rows, _bold(means))
+            notes += [f"{CAPPED_MARK} {det}: {note}"] if note else []
+        out[ds] = Table(f"Table 1: {ds}", headers, rows, _bold(means), note="; ".join(notes))
     return out
+
+
+#: Marks a detector whose folds were fitted on a seeded subsample (see the table's note).
+CAPPED_MARK = "†"
+
+
+def capped_note(rows: pd.DataFrame) -> str:
+    """ "trained on a seeded subsample of N rows (of M)" for one detector's rows of one
+    data set whose training cap bound; "" when every fold used all its training rows."""
+    if "train_cap" not in rows:
+        return ""
+    capped = rows[(rows["status"] == "ok") & pd.to_numeric(rows["train_cap"]).notna()]
+    if capped.empty:
+        return ""
+    caps = sorted({int(c) for c in capped["train_cap"]})
+    folds = sorted({int(n) for n in capped["n_train"]})
+    span = f"{folds[0]}" if len(folds) == 1 else f"{folds[0]}-{folds[-1]}"
+    return (
+        f"trained on a seeded subsample of {'/'.join(map(str, caps))} rows"
+        f" (of {span} training rows per fold)"
+    )
 
 
 def write_table1(
@@ -165,7 +188,7 @@ def write_table1(
     ]
     frames = []
     for ds, table in tables.items():
-        md += [f"## {ds}", "", table.to_markdown(), ""]
+        md += [f"## {ds}", "", table.to_markdown(), ""] + ([table.note, ""] if table.note else [])
         tex.append(table.to_latex())
         frames.append(table.to_frame().assign(dataset=ds))
     flat = pd.concat(frames, ignore_index=True)

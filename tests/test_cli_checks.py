@@ -109,8 +109,11 @@ def test_dry_run_computes_and_writes_nothing_in_every_mode(cwd, capsys, monkeypa
     monkeypatch.setattr(benchmark.harness, "execute_cell", _no_compute)
     assert main([*argv, "--dry-run", "--quiet"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-1] == f"{n_cells} cells: 0 done, {n_cells} to compute (dry run: nothing computed)"
-    assert all(line.startswith("pending  ") and line.endswith("(missing)") for line in lines[:-1])
+    counts = f"{n_cells} cells: 0 done, {n_cells} to compute (dry run: nothing computed)"
+    cells = lines[: lines.index(counts)]
+    assert len(cells) == n_cells
+    assert all(line.startswith("pending  ") and line.endswith("(missing)") for line in cells)
+    assert lines[-1].split()[:3] == ["total", str(n_cells), "cells"]  # and what they cost
     assert _files(cwd) == ["a-file"]  # no run folder, no splits, no report
 
 

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import torch
 
-from benchmark.perf import PERF_CASES, cases_harness, cases_search, run_cases  # noqa: F401  (they register)
+from benchmark.perf import (  # noqa: F401  (the cases modules register their cases)
+    PERF_CASES,
+    cases_folds,
+    cases_harness,
+    cases_memory,
+    cases_search,
+    run_cases,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", default="thyroid", help="data set of the AnoGAN case")
     parser.add_argument(
         "--fold-steps", type=int, default=100, help="gradient steps of the fold-batching cases"
+    )
+    parser.add_argument(
+        "--memory-detectors",
+        default="rda,mmoc-gan-mix",
+        help="detectors of the memory-500k case (default: the largest peaks of the 500k run)",
     )
     parser.add_argument("--output", type=Path, default=Path("results") / "perf.json")
     args = parser.parse_args(argv)

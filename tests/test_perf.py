@@ -1,0 +1,30 @@
+"""The performance benchmark's plumbing: a case runs, its figure is printed with its target
+and written to perf.json (timings themselves are never asserted)."""
+
+from __future__ import annotations
+
+import json
+
+from benchmark.perf import Figure
+from benchmark.perf.__main__ import main
+
+
+def test_a_fold_batching_case_writes_its_figure_with_the_exactness_it_measured(tmp_path, capsys):
+    out = tmp_path / "perf.json"
+    argv = ["--cases", "fold-batching-ocan-d6", "--fold-steps", "5", "--output", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "fold-batching-ocan-d6:" in printed and "target >= 1.7 x" in printed
+    record = json.loads(out.read_text())
+    figure = record["figures"]["fold-batching-ocan-d6"]
+    assert figure["details"]["max_abs_diff"] == 0.0  # grouped folds are the lone fits
+    assert figure["met"] == (figure["value"] >= 1.7)
+    assert {"machine", "measured", "versions", "command"} <= set(record)
+
+
+def test_a_figure_says_whether_its_target_is_met_in_either_direction():
+    fast = Figure("a", "x", value=2.0, unit="x", target=1.7)
+    small = Figure("b", "y", value=60.0, unit="ms/cell", target=50.0, higher_is_better=False)
+    assert fast.met is True and "met)" in fast.line()
+    assert small.met is False and "NOT met" in small.line()
+    assert Figure("c", "z", value=float("nan"), unit="MB", target=1.0).met is None
