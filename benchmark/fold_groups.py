@@ -39,20 +39,35 @@ from benchmark.locking import CellLock, lock_path
 __all__ = ["compute_group", "fold_groups", "group_outcomes", "run_group"]
 
 
-def fold_groups(pending: list, enabled: bool) -> list[list]:
-    """Units of work: the pending folds of each fold-batchable (data set, label) as one
-    unit, every other cell alone; in the order the cells were planned."""
+#: The most raw fold rows (bytes, summed over a group's folds) one group may hold. Its
+#: child keeps each fold's raw and scaled rows (about 3x this) beside torch (~0.4 GB), so
+#: 256 MB keeps a group near 1.2 GB, under the 2 GB a cell may use. Measured: a group of
+#: five 500,000 x 118 folds peaked at 4.8 GB (python -m benchmark.perf --cases
+#: memory-500k, before this bound); such folds now run one by one.
+GROUP_BYTES = 256 * 2**20
+
+
+def _fold_bytes(p) -> int:
+    inputs = p.inputs
+    return (inputs.n_train + inputs.n_test) * inputs.n_features * 8
+
+
+def fold_groups(pending: list, enabled: bool, max_bytes: int = GROUP_BYTES) -> list[list]:
+    """Units of work: the pending folds of each fold-batchable (data set, label) together,
+    as many as fit in ``max_bytes`` of rows a unit, every other cell alone; in plan order."""
     units: list[list] = []
-    where: dict[tuple[str, str], list] = {}
+    open_unit: dict[tuple[str, str], tuple[list, int]] = {}
     for p in pending:
-        if enabled and getattr(p.cls, "fold_batchable", False):
-            key = (p.cell.dataset, p.cell.label)
-            if key not in where:
-                where[key] = []
-                units.append(where[key])
-            where[key].append(p)
-        else:
+        if not (enabled and getattr(p.cls, "fold_batchable", False)):
             units.append([p])
+            continue
+        key, size = (p.cell.dataset, p.cell.label), _fold_bytes(p)
+        unit, used = open_unit.get(key, (None, 0))
+        if unit is None or used + size > max_bytes:
+            unit, used = [], 0
+            units.append(unit)
+        unit.append(p)
+        open_unit[key] = (unit, used + size)
     return units
 
 

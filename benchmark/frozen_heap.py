@@ -13,4 +13,7 @@ from __future__ import annotations
 
 import gc
 
+from benchmark.cells import versions
+
+versions()  # cached: each child would otherwise read the packages' metadata again
 gc.freeze()

@@ -117,6 +117,12 @@ def test_units_group_only_fold_batchable_detectors_and_keep_the_plan_order(tmp_p
     ]
     assert sorted(len(u) for u in units) == [1] * FOLDS + [FOLDS, FOLDS]
     assert all(len(u) == 1 for u in fold_groups(pending, enabled=False))
+    # a group holds at most max_bytes of fold rows: here room for two vowels folds
+    vowels_fold = (pending[0].inputs.n_train + pending[0].inputs.n_test) * 12 * 8
+    sizes = [len(u) for u in fold_groups(pending, True, max_bytes=int(2.5 * vowels_fold))]
+    assert sorted(sizes) == [1] * FOLDS + [1, 1, 2, 2]
+    tiny = fold_groups(pending, True, max_bytes=1)  # no room: every fold alone
+    assert all(len(u) == 1 for u in tiny) and len(tiny) == len(pending)
 
 
 def test_compute_group_in_process_equals_compute_cell(tmp_path):
