@@ -119,10 +119,13 @@ def write_csv(ds: Dataset, path: Path, label_column: str = "y") -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmark.data.synthetic OUT.csv [--rows N] [--features D]``."""
+    """``python -m benchmark.data.make_large OUT.csv [--rows N] [--features D]``."""
     import argparse
 
-    parser = argparse.ArgumentParser(description=gaussian_modes.__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmark.data.make_large",
+        description=gaussian_modes.__doc__.split("\n")[0],
+    )
     parser.add_argument("out", type=Path, help="CSV to write (use it with --data-file)")
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--features", type=int, default=118)
@@ -132,7 +135,3 @@ def main(argv: list[str] | None = None) -> int:
     ds = gaussian_modes(args.rows, args.features, args.anomaly_rate, seed=args.seed)
     print(write_csv(ds, args.out))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
