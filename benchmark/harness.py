@@ -213,7 +213,8 @@ def _progress(bar: tqdm) -> Callable[[dict], None]:
             bar.set_postfix_str(f"{counts['failed']} failed", refresh=False)
         cell = record.get("cell") or {}
         name = f"{cell.get('dataset')}/{cell.get('label')}/fold{cell.get('fold')}"
-        bar.update(bar.weights.get(name, 0.0))
+        left = max(bar.total - bar.n, 0.0)  # float sums: never step past the end
+        bar.update(left if finished == n_cells else min(bar.weights.get(name, 0.0), left))
 
     return done
 
