@@ -64,10 +64,7 @@ def _context():
     global _CTX
     if _CTX is None:
         _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(
-            ["__main__", "benchmark.cells", "benchmark.registry", "detectors"]
-            + ["benchmark.isolation", "benchmark.frozen_heap"]  # last: freezes the others
-        )
+        _CTX.set_forkserver_preload(["benchmark.cells", "benchmark.registry", "detectors"])
     return _CTX
 
 
