@@ -8,6 +8,7 @@ so a cell is finished exactly when :func:`load_cell` accepts its JSON.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import platform
@@ -17,6 +18,7 @@ import traceback
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -192,6 +194,16 @@ def summarise_warnings(caught: list[warnings.WarningMessage]) -> list[dict]:
     return list(out.values())
 
 
+@contextlib.contextmanager
+def capture_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """Record every warning a detector emits (not deprecations) instead of printing it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        yield caught
+
+
 def compute_cell(
     cell: Cell,
     inputs: CellInputs | FoldInputs,
@@ -205,10 +217,7 @@ def compute_cell(
     record's ``warnings`` (and the report) instead of being printed over the progress
     bar. (Warning capture is process-wide: cells run in-process must not run in threads.)
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
+    with capture_warnings() as caught:
         record, arrays = _compute(cell, inputs, detector_cls, fitted)
     if caught:
         record["warnings"] = summarise_warnings(caught)

@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from benchmark.cells import (
     Cell,
     CellInputs,
     FittedCell,
+    capture_warnings,
     compute_cell,
     load_cell,
     summarise_warnings,
@@ -92,10 +92,7 @@ def compute_group(
     (how many folds were fitted together; ``fit_seconds`` is the group's time shared out)
     and the group fit's warnings. None leaves every fold to the per-cell path.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
+    with capture_warnings() as caught:
         try:
             fitted = _fit_together(cells, inputs, cls)
         except Exception:

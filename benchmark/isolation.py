@@ -30,6 +30,7 @@ from typing import Any
 
 from benchmark.atomic import clean_stale_temp
 from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
+from benchmark.child_errors import describe_exit, timeout_error
 from benchmark.gpus import use_gpu_for
 from benchmark.limits import limit_memory, limit_threads, restore_memory
 from benchmark.locking import CellLock, holder, lock_path
@@ -142,33 +143,6 @@ def _child(cell, inputs, cls, output: str, threads: int, memory_limit, events, c
     except OSError as exc:
         conn.send(f"could not save the result: {type(exc).__name__}: {exc}")
         sys.exit(_EXIT_WRITE_FAILED)
-
-
-def timeout_error(cell: Cell, inputs, timeout: float, elapsed: float) -> str:
-    """The error of a cell killed at ``--timeout``: what it was doing and which knob to turn.
-
-    Names the detector, the training rows (and the cap that applied), the test rows and
-    the time it ran, and suggests ``--train-cap`` (the rows it fits on) or ``--timeout``.
-    """
-    n_train, n_test = getattr(inputs, "n_train", None), getattr(inputs, "n_test", None)
-    cap = cell.extra.get("train_cap")
-    fitted = f" (fitted on a seeded subsample of {cap})" if cap else ""
-    rows = f"{n_train} training rows{fitted} and {n_test} test rows" if n_train else "its rows"
-    fewer = max(2, min(cap or n_train or 20_000, 100_000) // 2)
-    return (
-        f"TimeoutError: {cell.detector} exceeded --timeout of {timeout:g} s (stopped after"
-        f" {elapsed:.0f} s) on {rows}; fit on fewer rows with --train-cap"
-        f" {cell.label}={fewer} or raise --timeout"
-    )
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is not None and code < 0:
-        sig = -code
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        hint = " (killed: out of memory?)" if sig == signal.SIGKILL else ""
-        return f"worker died from signal {name}{hint}"
-    return f"worker exited with code {code} without writing a result"
 
 
 def _record_failure(cell: Cell, output: Path, error: str) -> dict:
@@ -375,7 +349,7 @@ def _in_child(
         outcome = "computed" if code == 0 else "reused"
         return _Attempt(outcome, load_cell(output, cell)[0])
     errors = [m for m in messages if m != _HAS_LOCK]
-    return _Attempt("failed", error=errors[0] if errors else _describe_exit(code))
+    return _Attempt("failed", error=errors[0] if errors else describe_exit(code))
 
 
 def _until_locked(recv, proc) -> list[str]:
