@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from benchmark.atomic import clean_stale_temp
 from benchmark.backends import BackendError
 from benchmark.cells import ROUTINE_REASONS, TRAIN_CAP, Cell, cell_seed, load_cell
-from benchmark.cost import planned_costs, progress_weights
+from benchmark.cost import longest_first, planned_costs, progress_weights
 from benchmark.data.dataset import Dataset
 from benchmark.fold_groups import fold_groups, group_outcomes
 from benchmark.folder import now, refresh_folder
@@ -283,7 +283,7 @@ def _execute(
     batch = config.fold_batching and config.isolate and os.name == "posix"
     done: list[tuple[PlannedCell, dict, str]] = []
     gen = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
-        delayed(unit)(cells) for cells in fold_groups(pending, batch)
+        delayed(unit)(cells) for cells in longest_first(fold_groups(pending, batch))
     )
     try:
         for results in gen:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import benchmark.faults.detectors  # noqa: F401  (registers fault-group-fit)
+from benchmark.cost import longest_first, planned_costs
 from benchmark.fold_groups import compute_group, fold_groups, run_group
 from benchmark.harness import RunConfig, plan, run
 from benchmark.locking import CellLock, lock_path
@@ -135,3 +136,16 @@ def test_compute_group_in_process_equals_compute_cell(tmp_path):
         assert record["status"] == alone["status"] == "ok"
         for key in arrays:
             np.testing.assert_array_equal(arrays[key], alone_arrays[key])
+
+
+def test_units_start_longest_first_by_the_cost_model(tmp_path):
+    pending = plan(_config(tmp_path, "run", ["gmm", "ocan", "mmoc-gan-cat"]))
+    units = fold_groups(pending, enabled=True)
+    ordered = longest_first(units)
+    cost = dict(zip((p.cell.name for p in pending), planned_costs(pending)))
+    totals = [sum(cost[p.cell.name] for p in u) for u in ordered]
+    assert totals == sorted(totals, reverse=True)
+    assert sorted(map(id, ordered)) == sorted(map(id, units))  # the same units, reordered
+    assert [len(u) for u in ordered][:2] == [FOLDS, FOLDS]  # grouped GANs before one GMM fold
+    twins = [[pending[0]], [pending[0]]]  # equal costs keep the plan order
+    assert [id(u) for u in longest_first(twins)] == [id(u) for u in twins]
