@@ -61,11 +61,30 @@ _LIVE_LOCK = threading.Lock()
 _ABORT = threading.Event()
 
 
+#: What the cells' forkserver imports before it forks a child: the suite (torch included,
+#: through ``detectors``), then the warm-up (:mod:`benchmark.forkserver_warmup`).
+_PRELOAD = ["benchmark.cells", "benchmark.registry", "detectors", "benchmark.forkserver_warmup"]
+
+
+def _preload() -> list[str]:
+    """:data:`_PRELOAD` and every other module of the suite this process has imported.
+
+    A child re-imports the main module (``run_benchmark.py``: the CLI), and Python 3.11's
+    forkserver never preloads it, so without these each child imported ~20 modules again.
+    """
+    ours = sorted(
+        name
+        for name in sys.modules
+        if name.split(".")[0] in ("benchmark", "detectors") and not name.endswith("__main__")
+    )
+    return _PRELOAD + [name for name in ours if name not in _PRELOAD]
+
+
 def _context():
     global _CTX
     if _CTX is None:
         _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(["benchmark.cells", "benchmark.registry", "detectors"])
+        _CTX.set_forkserver_preload(_preload())
     return _CTX
 
 
