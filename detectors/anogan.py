@@ -1,7 +1,8 @@
 """AnoGAN (Schlegl et al., IPMI 2017): a GAN on the normals plus a latent search per query row.
 
 Training is the suite's regular GAN on the training normals
-(:func:`detectors.neural.gan.train_regular_gan`, the trainer ``rgan`` uses too):
+(:mod:`detectors.neural.regular_gan`, the loop ``rgan`` uses too; ``fit_group`` trains
+k folds' GANs at once, each as it would alone):
 D ``d -> 128 -> 128 -> 1``, G ``50 -> 128 -> d``, leaky ReLU, linear G output (the
 features are standardised), z ~ U(-1, 1)^50.
 
@@ -39,10 +40,8 @@ import torch
 from torch import nn
 
 from benchmark.registry import register_detector
-from detectors.neural.gan import (
-    GANDetector,
-    sample_noise,
-)
+from detectors.neural.gan import Discriminator, GANDetector, generator_net, sample_noise
+from detectors.neural.regular_gan import GANFold, RegularGANSettings, train_regular_gans
 
 __all__ = ["AnoGAN", "latent_search"]
 
@@ -172,19 +171,38 @@ class AnoGAN(GANDetector):
         self.device = device
         self.verbose = verbose
 
-    def _fit(self, X: np.ndarray) -> None:
-        self._fit_checks(X)
+    def _settings(self) -> RegularGANSettings:
+        """The GAN loop's settings, after checking the parameters only AnoGAN has."""
         if self.noise not in ("uniform", "normal"):
             raise ValueError(f"noise must be 'uniform' or 'normal', got {self.noise!r}")
         if self.search not in ("batched", "rowwise"):
             raise ValueError(f"search must be 'batched' or 'rowwise', got {self.search!r}")
         if int(self.search_steps) < 0:
             raise ValueError(f"search_steps must be >= 0, got {self.search_steps}")
-        self._setup()
-        with self._seeded() as gen:
-            self._fit_plain_gan(X, gen, "anogan")
-            # The search seed: fixed per fitted model, so scoring is repeatable.
-            self.search_seed_ = int(torch.randint(0, 2**31 - 1, (1,), generator=gen).item())
+        lr = float(self.lr)
+        return RegularGANSettings(int(self.noise_dim), self.noise, "adam", lr, "adam", lr)
+
+    @classmethod
+    def _fit_folds(cls, detectors: list[AnoGAN], Xs: list[np.ndarray]) -> None:
+        s = detectors[0]._settings()
+        folds = []
+        for det, X in zip(detectors, Xs):
+            det._fit_checks(X)
+            det._setup()
+            with det._seeded() as gen:  # the weights come from the fold's own seed
+                D = Discriminator(X.shape[1], det.hidden).to(det.device_)
+                G = generator_net(s.noise_dim, X.shape[1], det.g_hidden).to(det.device_)
+            folds.append(GANFold.start(s, D, G, det._tensor(X), gen, **det._run_options("anogan")))
+        train_regular_gans(s, folds)
+        for det, fold, X in zip(detectors, folds, Xs):
+            det.discriminator_, det.generator_ = fold.D, fold.G
+            det.history_ = fold.run.history
+            det._after_training(X, fold.run.generator)
+
+    def _after_training(self, X: np.ndarray, gen: torch.Generator) -> None:
+        """Freeze the GAN, draw the search seed, and score (a sample of) the training rows."""
+        # The search seed: fixed per fitted model, so scoring is repeatable.
+        self.search_seed_ = int(torch.randint(0, 2**31 - 1, (1,), generator=gen).item())
         self._check_finite(self.discriminator_, self.generator_)
         for net in (self.discriminator_, self.generator_):
             net.eval()

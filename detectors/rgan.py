@@ -9,14 +9,8 @@ import numpy as np
 import torch
 
 from benchmark.registry import register_detector
-from detectors.neural.gan import (
-    Discriminator,
-    GANDetector,
-    generator_net,
-    glorot_init_,
-    make_optimizer,
-    train_regular_gan,
-)
+from detectors.neural.gan import Discriminator, GANDetector, generator_net, glorot_init_
+from detectors.neural.regular_gan import GANFold, RegularGANSettings, train_regular_gans
 
 __all__ = ["RGAN"]
 
@@ -82,40 +76,42 @@ class RGAN(GANDetector):
         self.device = device
         self.verbose = verbose
 
-    def _fit(self, X: np.ndarray) -> None:
-        self._fit_checks(X)
+    def _settings(self) -> RegularGANSettings:
+        """The loop's settings, after checking the parameters only RGAN has."""
         for name in ("d_lr", "g_lr"):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         if float(self.weight_penalty) < 0:
             raise ValueError(f"weight_penalty must be >= 0, got {self.weight_penalty}")
-        self._setup()
-        d = X.shape[1]
-        with self._seeded() as gen:
-            D = glorot_init_(Discriminator(d, self.hidden)).to(self.device_)
-            G = glorot_init_(
-                generator_net(self.noise_dim, d, self.g_hidden, out_activation="tanh")
-            ).to(self.device_)
-            self.history_ = train_regular_gan(
-                self._tensor(X),
-                D,
-                G,
-                noise_dim=int(self.noise_dim),
-                noise="normal",
-                d_optimizer=make_optimizer("sgd", D.parameters(), float(self.d_lr)),
-                g_optimizer=make_optimizer("adam-tf", G.parameters(), float(self.g_lr)),
-                generator=gen,
-                batch_size=self.batch_size,
-                n_epochs=self.n_epochs,
-                max_steps=self.max_steps,
-                progress=bool(self.verbose),
-                desc="rgan",
-                keras_style=True,
-                weight_penalty=float(self.weight_penalty),
-            )
-        self._check_finite(D, G)
-        self.discriminator_ = D.eval()
-        self.generator_ = G.eval()
+        return RegularGANSettings(
+            noise_dim=int(self.noise_dim),
+            noise="normal",
+            d_optimizer="sgd",
+            d_lr=float(self.d_lr),
+            g_optimizer="adam-tf",
+            g_lr=float(self.g_lr),
+            keras_style=True,
+            weight_penalty=float(self.weight_penalty),
+        )
+
+    @classmethod
+    def _fit_folds(cls, detectors: list[RGAN], Xs: list[np.ndarray]) -> None:
+        s = detectors[0]._settings()
+        folds = []
+        for det, X in zip(detectors, Xs):
+            det._fit_checks(X)
+            det._setup()
+            with det._seeded() as gen:  # the weights come from the fold's own seed
+                D = glorot_init_(Discriminator(X.shape[1], det.hidden)).to(det.device_)
+                G = glorot_init_(
+                    generator_net(s.noise_dim, X.shape[1], det.g_hidden, out_activation="tanh")
+                ).to(det.device_)
+            folds.append(GANFold.start(s, D, G, det._tensor(X), gen, **det._run_options("rgan")))
+        train_regular_gans(s, folds)
+        for det, fold in zip(detectors, folds):
+            det._check_finite(fold.D, fold.G)
+            det.discriminator_, det.generator_ = fold.D.eval(), fold.G.eval()
+            det.history_ = fold.run.history
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         return self._score_batches(X, lambda x: 1.0 - torch.sigmoid(self.discriminator_(x).logits))

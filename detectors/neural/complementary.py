@@ -10,7 +10,6 @@ complementary-GAN core", "Fold batching").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar, Self
 
 import numpy as np
@@ -20,7 +19,7 @@ from sklearn.cluster import KMeans
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from benchmark.base import Detector, validate_features
+from benchmark.base import validate_features
 from detectors.neural.complementary_train import (
     CHOICES,
     FAKE,
@@ -33,6 +32,7 @@ from detectors.neural.complementary_train import (
 from detectors.neural.gan import (
     Discriminator,
     GANDetector,
+    check_group,
     generator_net,
     he_init_,
     make_optimizer,
@@ -40,31 +40,6 @@ from detectors.neural.gan import (
 from detectors.neural.training import EpochRun, torch_seed
 
 __all__ = ["CHOICES", "ComplementaryGAN", "CoreSettings", "REAL", "FAKE", "check_group"]
-
-
-def check_group(cls: type, detectors: list[Detector], Xs: list) -> None:
-    """The preconditions of ``fit_group``, each a one-line ValueError naming what differs:
-    one class, equal parameters except ``random_state``, one matrix per detector."""
-    if not detectors:
-        raise ValueError("fit_group needs at least one detector")
-    if len(detectors) != len(Xs):
-        raise ValueError(f"fit_group got {len(detectors)} detectors but {len(Xs)} matrices")
-    first = detectors[0]
-    for det in detectors:
-        if type(det) is not type(first) or not isinstance(det, cls):
-            raise ValueError(
-                f"fit_group needs detectors of one class {cls.__name__} or below,"
-                f" got {type(first).__name__} and {type(det).__name__}"
-            )
-    params = first.get_params(deep=False)
-    for det in detectors[1:]:
-        other = det.get_params(deep=False)
-        for name, value in params.items():
-            if name != "random_state" and other[name] != value:
-                raise ValueError(
-                    f"fit_group needs equal parameters but random_state; {name} differs:"
-                    f" {value!r} vs {other[name]!r}"
-                )
 
 
 def preprocessing_of(scaling: str) -> str:
@@ -81,7 +56,6 @@ class ComplementaryGAN(GANDetector):
     """
 
     preprocessing: ClassVar[str] = "minmax"
-    fold_batchable: ClassVar[bool] = True
 
     def settings(self) -> CoreSettings:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -152,27 +126,6 @@ class ComplementaryGAN(GANDetector):
         return float(np.quantile(p_fake, 1.0 - float(s.eps_quantile)))
 
     # -- training -----------------------------------------------------------------------
-    @classmethod
-    def fit_group(cls, detectors: Sequence[Self], Xs: Sequence[np.ndarray]) -> list[Self]:
-        """Fit ``detectors[i]`` on ``Xs[i]`` for every i at once, as one batched model.
-
-        The detectors (one class, equal ``get_params()`` but ``random_state``) end exactly
-        as ``detectors[i].fit(Xs[i])`` would leave them (one code path: a plain fit is a
-        group of one); the matrices need equal widths, not equal rows. A divergence in
-        any fold raises :class:`~detectors.neural.DivergenceError` for the group.
-        """
-        detectors, Xs = list(detectors), list(Xs)
-        check_group(cls, detectors, Xs)
-        arrays = [det._begin_fit(X) for det, X in zip(detectors, Xs)]
-        widths = {X.shape[1] for X in arrays}
-        if len(widths) > 1:
-            raise ValueError(f"fit_group needs equal n_features, got {sorted(widths)}")
-        cls._fit_folds(detectors, arrays)
-        return [det._end_fit(X) for det, X in zip(detectors, arrays)]
-
-    def _fit(self, X: np.ndarray) -> None:
-        type(self)._fit_folds([self], [X])
-
     @classmethod
     def _fit_folds(cls, detectors: list[Self], Xs: list[np.ndarray]) -> None:
         """Build and train each fold's networks; folds with equal batch rows train stacked."""

@@ -1,24 +1,24 @@
-"""Shared GAN building blocks: discriminator module, noise, a plain GAN trainer, a base class.
+"""Shared GAN building blocks: discriminator module, noise, optimisers, a base class.
 
-``rgan`` and ``anogan`` train with :func:`train_regular_gan`; the complementary GANs
-(OCAN, MMOC-GAN, :mod:`detectors.neural.complementary`) reuse :class:`Discriminator`,
-:func:`sample_noise`, :func:`he_init_` and :class:`GANDetector`.
+``rgan`` and ``anogan`` train with :mod:`detectors.neural.regular_gan`, the complementary
+GANs (OCAN, MMOC-GAN) with :mod:`detectors.neural.complementary_train`; both loops train
+one fold or k folds at once (:meth:`GANDetector.fit_group`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple, Self
 
 import numpy as np
 import torch
 import torch._dynamo  # noqa: F401  (see below)
-import torch.nn.functional as F
 from torch import nn
 
+from benchmark.base import Detector
 from detectors.neural.fold_batch import stacked_forward
 from detectors.neural.mlp import mlp
-from detectors.neural.training import DivergenceError, NeuralDetector, train_loop
+from detectors.neural.training import DivergenceError, NeuralDetector
 
 # torch.optim imports torch._dynamo when the first optimiser is built: about 1 s of CPU.
 # Importing it here, with the detectors, lets the harness's forkserver (which preloads
@@ -34,7 +34,7 @@ __all__ = [
     "l1_l2_penalty",
     "make_optimizer",
     "sample_noise",
-    "train_regular_gan",
+    "check_group",
 ]
 
 
@@ -152,76 +152,29 @@ def make_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimiser {kind!r}; use 'adam', 'adam-tf' or 'sgd'")
 
 
-def train_regular_gan(
-    X: torch.Tensor,
-    D: Discriminator,
-    G: nn.Module,
-    *,
-    noise_dim: int,
-    noise: str,
-    d_optimizer: torch.optim.Optimizer,
-    g_optimizer: torch.optim.Optimizer,
-    generator: torch.Generator,
-    batch_size: int,
-    n_epochs: int,
-    max_steps: int | None = None,
-    progress: bool = False,
-    desc: str = "GAN",
-    keras_style: bool = False,
-    weight_penalty: float = 0.0,
-) -> list[dict[str, float]]:
-    """Train a regular (non-saturating) GAN on the rows of ``X``; returns the loss history.
-
-    Per minibatch: one D step on BCE(real -> 1) + BCE(fake -> 0), then one G step on
-    BCE(D(G(z)) -> 1) with fresh noise. ``D`` must have a single-logit head.
-
-    ``keras_style`` follows OCAN's Keras RGAN baseline: each epoch draws one generated
-    row per training row up front (the D steps use the rows of their minibatch), D's
-    loss is the mean BCE over the joint real + generated batch, and ``weight_penalty``
-    adds Keras's ``l1_l2`` kernel regulariser of each player to its own loss.
-    """
-    n_rows = X.shape[0]
-    epoch_fakes: list[torch.Tensor] = []
-
-    def draw_epoch_fakes(epoch: int) -> None:
-        with torch.no_grad():
-            epoch_fakes[:] = [G(sample_noise(n_rows, noise_dim, noise, generator, X.device))]
-
-    def step(idx: torch.Tensor) -> dict[str, float]:
-        real = X[idx]
-        n = real.shape[0]
-        if keras_style:
-            fake = epoch_fakes[0][idx]
-        else:
-            fake = G(sample_noise(n, noise_dim, noise, generator, X.device)).detach()
-        real_logit, fake_logit = D(real).logits, D(fake).logits
-        bce_real = F.binary_cross_entropy_with_logits(real_logit, torch.ones_like(real_logit))
-        bce_fake = F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))
-        d_loss = (bce_real + bce_fake) / 2 if keras_style else bce_real + bce_fake
-        d_loss = d_loss + l1_l2_penalty(D, weight_penalty)
-        d_optimizer.zero_grad()
-        d_loss.backward()
-        d_optimizer.step()
-
-        fake_logit = D(G(sample_noise(n, noise_dim, noise, generator, X.device))).logits
-        g_loss = F.binary_cross_entropy_with_logits(fake_logit, torch.ones_like(fake_logit))
-        g_loss = g_loss + l1_l2_penalty(G, weight_penalty)
-        g_optimizer.zero_grad()
-        g_loss.backward()
-        g_optimizer.step()
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
-
-    return train_loop(
-        step,
-        n_rows,
-        batch_size=batch_size,
-        n_epochs=n_epochs,
-        max_steps=max_steps,
-        generator=generator,
-        progress=progress,
-        desc=desc,
-        on_epoch=draw_epoch_fakes if keras_style else None,
-    )
+def check_group(cls: type, detectors: list[Detector], Xs: list) -> None:
+    """The preconditions of ``fit_group``, each a one-line ValueError naming what differs:
+    one class, equal parameters except ``random_state``, one matrix per detector."""
+    if not detectors:
+        raise ValueError("fit_group needs at least one detector")
+    if len(detectors) != len(Xs):
+        raise ValueError(f"fit_group got {len(detectors)} detectors but {len(Xs)} matrices")
+    first = detectors[0]
+    for det in detectors:
+        if type(det) is not type(first) or not isinstance(det, cls):
+            raise ValueError(
+                f"fit_group needs detectors of one class {cls.__name__} or below,"
+                f" got {type(first).__name__} and {type(det).__name__}"
+            )
+    params = first.get_params(deep=False)
+    for det in detectors[1:]:
+        other = det.get_params(deep=False)
+        for name, value in params.items():
+            if name != "random_state" and other[name] != value:
+                raise ValueError(
+                    f"fit_group needs equal parameters but random_state; {name} differs:"
+                    f" {value!r} vs {other[name]!r}"
+                )
 
 
 class GANDetector(NeuralDetector):
@@ -231,51 +184,44 @@ class GANDetector(NeuralDetector):
     :class:`NeuralDetector` parameters) in ``__init__``.
     """
 
-    def _fit_plain_gan(self, X: np.ndarray, gen: torch.Generator, desc: str) -> None:
-        """Build ``discriminator_``/``generator_`` and train them as a regular GAN on ``X``.
+    #: Every GAN detector trains through a loop that takes k folds at once.
+    fold_batchable: ClassVar[bool] = True
 
-        ``anogan``'s GAN (whose generator's latent space it searches): the subclass's
-        ``hidden``, ``g_hidden``, ``noise_dim``, ``noise`` and ``lr``, Adam for both.
+    @classmethod
+    def fit_group(cls, detectors: Sequence[Self], Xs: Sequence[np.ndarray]) -> list[Self]:
+        """Fit ``detectors[i]`` on ``Xs[i]`` for every i at once, as one batched model.
+
+        The detectors (one class, equal ``get_params()`` but ``random_state``) end exactly
+        as ``detectors[i].fit(Xs[i])`` would leave them (one code path: a plain fit is a
+        group of one); the matrices need equal widths, not equal rows. A divergence in
+        any fold raises :class:`~detectors.neural.DivergenceError` for the group.
         """
-        self.discriminator_ = Discriminator(X.shape[1], self.hidden).to(self.device_)
-        self.generator_ = generator_net(self.noise_dim, X.shape[1], self.g_hidden).to(self.device_)
-        self.history_ = train_regular_gan(
-            self._tensor(X),
-            self.discriminator_,
-            self.generator_,
-            noise_dim=self.noise_dim,
-            noise=self.noise,
-            d_optimizer=make_optimizer("adam", self.discriminator_.parameters(), self.lr),
-            g_optimizer=make_optimizer("adam", self.generator_.parameters(), self.lr),
-            generator=gen,
-            batch_size=self.batch_size,
-            n_epochs=self.n_epochs,
-            max_steps=self.max_steps,
-            progress=bool(self.verbose),
-            desc=desc,
-        )
+        detectors, Xs = list(detectors), list(Xs)
+        check_group(cls, detectors, Xs)
+        arrays = [det._begin_fit(X) for det, X in zip(detectors, Xs)]
+        widths = {X.shape[1] for X in arrays}
+        if len(widths) > 1:
+            raise ValueError(f"fit_group needs equal n_features, got {sorted(widths)}")
+        cls._fit_folds(detectors, arrays)
+        return [det._end_fit(X) for det, X in zip(detectors, arrays)]
 
-    def _train(
-        self,
-        step: Callable[[torch.Tensor], dict[str, float]],
-        n_rows: int,
-        desc: str,
-        gen: torch.Generator,
-        *,
-        drop_last: bool = False,
-    ) -> list[dict[str, float]]:
-        """Run ``step`` under this detector's epoch/step budget and return the history."""
-        return train_loop(
-            step,
-            n_rows,
-            batch_size=self.batch_size,
-            n_epochs=self.n_epochs,
-            max_steps=self.max_steps,
-            generator=gen,
-            progress=bool(self.verbose),
-            desc=desc,
-            drop_last=drop_last,
-        )
+    def _fit(self, X: np.ndarray) -> None:
+        type(self)._fit_folds([self], [X])
+
+    @classmethod
+    def _fit_folds(cls, detectors: list[Self], Xs: list[np.ndarray]) -> None:
+        """Train ``detectors[i]`` on ``Xs[i]`` (validated float64) for every i."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _run_options(self, desc: str) -> dict:
+        """This detector's epoch/step budget, as :class:`EpochRun` takes it."""
+        return {
+            "batch_size": int(self.batch_size),
+            "n_epochs": int(self.n_epochs),
+            "max_steps": None if self.max_steps is None else int(self.max_steps),
+            "progress": bool(self.verbose),
+            "desc": desc,
+        }
 
     def _check_finite(self, *parts: nn.Module | torch.Tensor) -> None:
         """Raise :class:`DivergenceError` if any weight of ``parts`` is NaN/inf."""

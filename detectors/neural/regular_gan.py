@@ -1,0 +1,194 @@
+"""The regular GAN's training loop (``rgan``, ``anogan``'s GAN), for k folds at once.
+
+A plain fit is a group of one, so the loop exists once. Every fold keeps its own rows,
+torch generator (shuffles, noise), :class:`~detectors.neural.training.EpochRun` and
+networks; each round, the folds whose minibatch has the same number of rows (all of them,
+except where an epoch's last, partial batch differs) take their D step and their G step
+together, with weights stacked on a leading fold axis
+(:class:`~detectors.neural.fold_batch.FoldStack`). A fold whose budget is spent stops and
+never moves again. ``docs/design.md``, "Fold batching".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from detectors.neural.fold_batch import FoldStack, per_fold, stacked_forward
+from detectors.neural.gan import Discriminator, make_optimizer, sample_noise
+from detectors.neural.training import DivergenceError, EpochRun
+
+__all__ = ["GANFold", "RegularGANSettings", "train_regular_gan", "train_regular_gans"]
+
+
+@dataclass(frozen=True)
+class RegularGANSettings:
+    """What the loop reads besides the folds: noise, optimisers and OCAN's Keras options.
+
+    ``keras_style`` follows OCAN's Keras RGAN baseline: each epoch draws one generated row
+    per training row up front (the D steps use the rows of their minibatch), D's loss is
+    the mean BCE over the joint real + generated batch, and ``weight_penalty`` adds Keras's
+    ``l1_l2`` kernel regulariser of each player to its own loss.
+    """
+
+    noise_dim: int
+    noise: str
+    d_optimizer: str
+    d_lr: float
+    g_optimizer: str
+    g_lr: float
+    keras_style: bool = False
+    weight_penalty: float = 0.0
+
+
+@dataclass
+class GANFold:
+    """One fold's part of a group: its D (single-logit head), G, rows and run."""
+
+    D: Discriminator
+    G: nn.Module
+    data: torch.Tensor
+    run: EpochRun
+    fakes: torch.Tensor | None = None  # keras_style: this epoch's generated rows
+
+    @classmethod
+    def start(
+        cls,
+        s: RegularGANSettings,
+        D: Discriminator,
+        G: nn.Module,
+        data: torch.Tensor,
+        generator: torch.Generator,
+        **run_options,
+    ) -> GANFold:
+        """A fold and its :class:`EpochRun` (``run_options``: batch size, epochs, ...)."""
+        fold = cls(D, G, data, EpochRun(data.shape[0], generator=generator, **run_options))
+        if s.keras_style:
+            fold.run.on_epoch = lambda epoch: fold._draw_fakes(s)
+        return fold
+
+    def _draw_fakes(self, s: RegularGANSettings) -> None:
+        with torch.no_grad():
+            n, gen, device = self.data.shape[0], self.run.generator, self.data.device
+            self.fakes = self.G(sample_noise(n, s.noise_dim, s.noise, gen, device))
+
+
+def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
+    """Mean BCE-with-logits of each fold's ``(rows, 1)`` logits against a constant target,
+    ``(k,)``; fold by fold (:func:`~detectors.neural.fold_batch.per_fold`)."""
+    return per_fold(
+        lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, target)), logits
+    )
+
+
+def _kernels(module: nn.Module) -> list[str]:
+    """Names of the Linear kernels of ``module``, in :func:`gan.l1_l2_penalty`'s order."""
+    return [f"{name}.weight" for name, m in module.named_modules() if isinstance(m, nn.Linear)]
+
+
+def _penalty(params: dict[str, torch.Tensor], kernels: list[str], weight: float):
+    """Keras's ``l1_l2(weight, weight)`` of each fold's stacked kernels, ``(k,)`` (0 when
+    weight is 0). A sum over each fold's contiguous block rounds as one model's full sum
+    does, whatever k (checked for the suite's layer shapes, values and gradients)."""
+    if weight <= 0:
+        return 0.0
+    dims = (1, 2)
+    return weight * sum(
+        params[n].abs().sum(dim=dims) + params[n].pow(2).sum(dim=dims) for n in kernels
+    )
+
+
+class _Group:
+    """The folds of one group, their stacked D and G weights, and one batched step."""
+
+    def __init__(self, s: RegularGANSettings, folds: list[GANFold]):
+        self.s, self.folds = s, folds
+        self.D, self.G = folds[0].D, folds[0].G
+        self.d = FoldStack(
+            [dict(f.D.named_parameters()) for f in folds],
+            lambda ps: make_optimizer(s.d_optimizer, ps, s.d_lr),
+        )
+        self.g = FoldStack(
+            [dict(f.G.named_parameters()) for f in folds],
+            lambda ps: make_optimizer(s.g_optimizer, ps, s.g_lr),
+        )
+        self.d_kernels, self.g_kernels = _kernels(self.D), _kernels(self.G)
+
+    def _noise(self, sub: list[int], n: int) -> torch.Tensor:
+        s, folds = self.s, [self.folds[i] for i in sub]
+        return torch.stack(
+            [sample_noise(n, s.noise_dim, s.noise, f.run.generator, f.data.device) for f in folds]
+        )
+
+    def step(self, sub: list[int], idx: list[torch.Tensor]) -> torch.Tensor:
+        """One D step then one G step for the folds ``sub`` (their batches ``idx``, all of
+        one length); returns their ``(d_loss, g_loss)``, ``(k, 2)``, without gradient."""
+        s, w = self.s, float(self.s.weight_penalty)
+        self.d.select(sub)
+        self.g.select(sub)
+        n = len(idx[0])
+        real = torch.stack([self.folds[i].data[rows] for i, rows in zip(sub, idx)])
+        if s.keras_style:
+            fake = torch.stack([self.folds[i].fakes[rows] for i, rows in zip(sub, idx)])
+        else:
+            fake = stacked_forward(self.G, self.g.params, self._noise(sub, n)).detach()
+        bce_real = _bce(self.D.forward_stacked(self.d.params, real).logits, 1.0)
+        bce_fake = _bce(self.D.forward_stacked(self.d.params, fake).logits, 0.0)
+        d_loss = (bce_real + bce_fake) / 2 if s.keras_style else bce_real + bce_fake
+        d_loss = d_loss + _penalty(self.d.params, self.d_kernels, w)
+        self.d.step(d_loss)
+
+        fake = stacked_forward(self.G, self.g.params, self._noise(sub, n))
+        g_loss = _bce(self.D.forward_stacked(self.d.params, fake).logits, 1.0)
+        g_loss = g_loss + _penalty(self.g.params, self.g_kernels, w)
+        self.g.step(g_loss)
+        return torch.stack([d_loss, g_loss], dim=1).detach()
+
+
+def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
+    """Train every fold's D and G until its budget is spent (per minibatch: one D step on
+    BCE(real -> 1) + BCE(fake -> 0), then one G step on BCE(D(G(z)) -> 1) with fresh
+    noise); the weights end in each fold's modules, the losses in ``fold.run.history``."""
+    group = _Group(s, folds)
+    active = list(range(len(folds)))
+    try:
+        while active:
+            batches = {i: folds[i].run.next_batch() for i in active}
+            by_rows: dict[int, list[int]] = {}
+            for i in active:
+                by_rows.setdefault(len(batches[i]), []).append(i)
+            for sub in by_rows.values():
+                losses = group.step(sub, [batches[i] for i in sub]).tolist()
+                for i, (d_loss, g_loss) in zip(sub, losses):
+                    _record(folds, i, {"d_loss": d_loss, "g_loss": g_loss})
+            active = [i for i in active if not folds[i].run.done]
+    finally:
+        for fold in folds:
+            fold.run.close()
+
+
+def _record(folds: list[GANFold], i: int, losses: dict[str, float]) -> None:
+    """Account fold ``i``'s step; in a group, a divergence names the fold."""
+    try:
+        folds[i].run.record(losses)
+    except DivergenceError as exc:
+        if len(folds) == 1:
+            raise
+        raise DivergenceError(f"fold {i} of the group: {exc}") from None
+
+
+def train_regular_gan(
+    X: torch.Tensor,
+    D: Discriminator,
+    G: nn.Module,
+    s: RegularGANSettings,
+    generator: torch.Generator,
+    **run_options,
+) -> list[dict[str, float]]:
+    """Train one regular GAN on the rows of ``X`` (a group of one); the loss history."""
+    fold = GANFold.start(s, D, G, X, generator, **run_options)
+    train_regular_gans(s, [fold])
+    return fold.run.history
