@@ -20,6 +20,15 @@ def test_a_fold_batching_case_writes_its_figure_with_the_exactness_it_measured(t
     assert figure["details"]["max_abs_diff"] == 0.0  # grouped folds are the lone fits
     assert figure["met"] == (figure["value"] >= 1.7)
     assert {"machine", "measured", "versions", "command"} <= set(record)
+    assert figure["measured"] == record["measured"] and figure["load_average_1min"] >= 0
+
+
+def test_a_rgan_group_in_the_perf_case_also_equals_the_lone_fits(tmp_path):
+    out = tmp_path / "perf.json"
+    argv = ["--cases", "fold-batching-rgan-d6", "--fold-steps", "12", "--output", str(out)]
+    assert main(argv) == 0
+    figure = json.loads(out.read_text())["figures"]["fold-batching-rgan-d6"]
+    assert figure["details"]["max_abs_diff"] == 0.0  # 12 steps: short last batches included
 
 
 def test_a_figure_says_whether_its_target_is_met_in_either_direction():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from datetime import UTC, datetime
@@ -49,16 +50,27 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     torch.set_num_threads(args.threads)
     names = list(PERF_CASES) if args.cases == "all" else [c.strip() for c in args.cases.split(",")]
-    figures = run_cases(names, args, on_figure=lambda f: print(f.line(), flush=True))
+    loads: dict[str, float] = {}  # the 1-minute load average as each figure came in
+
+    def on_figure(figure) -> None:
+        loads[figure.case] = round(os.getloadavg()[0], 2)
+        print(figure.line(), flush=True)
+
+    figures = run_cases(names, args, on_figure=on_figure)
     missed = [f.case for f in figures if f.met is False]
     print(f"{len(figures)} figures; targets missed: {', '.join(missed) if missed else 'none'}")
     old = json.loads(args.output.read_text()) if args.output.exists() else {}
-    figures_by_case = old.get("figures", {}) | {f.case: f.to_dict() for f in figures}
+    measured = datetime.now(UTC).isoformat(timespec="seconds")
+    # figures merge with those of earlier runs: each says when, and under what load
+    figures_by_case = old.get("figures", {}) | {
+        f.case: f.to_dict() | {"measured": measured, "load_average_1min": loads.get(f.case)}
+        for f in figures
+    }
     uname = platform.uname()
     record = {
         "machine": f"{uname.node} {uname.machine}",
-        "cpus": __import__("os").cpu_count(),
-        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "measured": measured,
         "command": "python -m benchmark.perf " + " ".join(argv or sys.argv[1:]),
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
         "figures": figures_by_case,
