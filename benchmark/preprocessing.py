@@ -24,10 +24,14 @@ class Preprocessor:
 
     def fit(self, X: np.ndarray) -> Preprocessor:
         """Learn the medians and the scaling from the training rows ``X``."""
-        with np.errstate(all="ignore"):
-            med = np.nanmedian(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0)
+        missing = np.isnan(X)
+        if missing.any():
+            with np.errstate(all="ignore"):
+                med = np.nanmedian(np.where(missing.all(axis=0), 0.0, X), axis=0)
+        else:  # the same medians; nanmedian's column-by-column loop was ~30 ms of a cell
+            med = np.median(X, axis=0)
         self.median_ = np.nan_to_num(med, nan=0.0)
-        self.all_missing_columns_ = int(np.isnan(X).all(axis=0).sum())
+        self.all_missing_columns_ = int(missing.all(axis=0).sum())
         Xi = self._impute(X)
         if self.kind == "standard":
             self.offset_ = Xi.mean(axis=0)
