@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-fold-batching",
         dest="fold_batching",
         action="store_false",
-        help="fit each fold of ocan and mmoc-gan-* on its own (the default fits a data set's"
+        help="fit each fold of the GAN detectors on its own (the default fits a data set's"
         " folds together as one batched model: the same scores, faster)",
     )
     how.add_argument(

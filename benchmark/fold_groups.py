@@ -1,7 +1,7 @@
 """Fold groups: the pending folds of one (data set, detector) computed as one unit of work.
 
-A detector whose class says ``fold_batchable`` (the complementary GANs: ``ocan``,
-``mmoc-gan-cat``, ``mmoc-gan-mix``) can train its k folds as one batched model
+A detector whose class says ``fold_batchable`` (the GAN detectors: ``ocan``,
+``mmoc-gan-cat``, ``mmoc-gan-mix``, ``rgan``, ``anogan``) can train its k folds as one batched model
 (``fit_group``), each fold ending bitwise where it would alone. The local engine gives such
 a group one child: it takes the lock of every fold it can (a fold another run holds, or
 has finished, is left alone), fits the folds together, then scores, evaluates and writes
