@@ -75,6 +75,9 @@ class CostModel:
     formula: str  # shown by ``--list --verbose``
     terms: Callable[..., list[float]]  # (params, n_train, n_test, d, budget) -> term values
     neural: bool = False
+    #: the terms of the training steps, the part fold batching speeds up (not the set-up,
+    #: scoring or AnoGAN's latent search, which run fold by fold)
+    batched_terms: tuple[int, ...] = ()
 
 
 def _neural(params, n_train, n_test, d, budget) -> list[float]:
@@ -103,8 +106,12 @@ def _gmm(params, n_train, n_test, d, budget) -> list[float]:
     return [1.0, work * d, work * d * d, n_test * k * d * d]
 
 
+_STEPS = (1, 2, 3)  # steps, steps x batch, steps x batch x d
 _NEURAL = CostModel(
-    "setup + steps x (a + batch x (b + c d)) + scoring (n_test x d)", _neural, neural=True
+    "setup + steps x (a + batch x (b + c d)) + scoring (n_test x d)",
+    _neural,
+    neural=True,
+    batched_terms=_STEPS,
 )
 
 #: The cost model of every built-in detector (a user's detector without one is estimated
@@ -121,6 +128,7 @@ COST_MODELS: dict[str, CostModel] = {
         "steps x (a + batch x (b + c d)) + latent search (n_test x search_steps x (e + f d))",
         _anogan,
         neural=True,
+        batched_terms=_STEPS,
     ),
     "ocnn-neighbor": CostModel(
         "(n_train^2 + n_test x n_train) x (a + b d): exact kNN, leave-one-out training scores",
@@ -180,10 +188,24 @@ def load_calibration(path: Path | None = None) -> Calibration:
 
 
 def cell_cost(
-    calibration: Calibration, name: str, cls: type, params: Mapping, n_train, n_test, d
+    calibration: Calibration,
+    name: str,
+    cls: type,
+    params: Mapping,
+    n_train,
+    n_test,
+    d,
+    group_speedup: float = 1.0,
 ) -> float | None:
-    """Expected CPU seconds of one cell (None when the detector has no calibrated model)."""
-    return calibration.seconds(name, model_terms(name, cls, params, n_train, n_test, d))
+    """Expected CPU seconds of one cell (None when the detector has no calibrated model);
+    ``group_speedup`` divides the training steps' part (a fold trained in its group)."""
+    terms = model_terms(name, cls, params, n_train, n_test, d)
+    total = calibration.seconds(name, terms)
+    batched = COST_MODELS[name].batched_terms if name in COST_MODELS else ()
+    if total is None or group_speedup == 1.0 or not batched:
+        return total
+    rest = calibration.seconds(name, [0.0 if i in batched else t for i, t in enumerate(terms)])
+    return rest + (total - rest) / group_speedup
 
 
 def format_seconds(seconds: float) -> str:
@@ -206,8 +228,8 @@ def planned_costs(
 ) -> list[float | None]:
     """Expected CPU seconds of each planned cell (``harness.PlannedCell``), None if unknown.
 
-    With ``fold_batching`` a fold-batchable detector's cells cost 1 / GROUP_SPEEDUP of a
-    lone fit (the engine fits a data set's folds together).
+    With ``fold_batching`` a fold-batchable detector's training steps cost 1 /
+    GROUP_SPEEDUP of a lone fit's (the engine fits a data set's folds together).
     """
     calibration = calibration or load_calibration()
     costs = []
@@ -215,6 +237,7 @@ def planned_costs(
         n_train, cap = p.inputs.n_train, p.cell.extra.get(TRAIN_CAP)
         if cap:  # the harness fits on a seeded subsample of ``cap`` rows
             n_train = min(n_train, int(cap))
+        grouped = fold_batching and getattr(p.cls, "fold_batchable", False)
         cost = cell_cost(
             calibration,
             p.cell.detector,
@@ -223,9 +246,8 @@ def planned_costs(
             n_train,
             p.inputs.n_test,
             p.inputs.n_features,
+            group_speedup=GROUP_SPEEDUP if grouped else 1.0,
         )
-        if cost is not None and fold_batching and getattr(p.cls, "fold_batchable", False):
-            cost /= GROUP_SPEEDUP
         costs.append(cost)
     return costs
 
