@@ -40,8 +40,8 @@ import torch
 from torch import nn
 
 from benchmark.registry import register_detector
-from detectors.neural.gan import Discriminator, GANDetector, generator_net, sample_noise
-from detectors.neural.regular_gan import GANFold, RegularGANSettings, train_regular_gans
+from detectors.neural.gan import Discriminator, generator_net, sample_noise
+from detectors.neural.regular_gan import RegularGAN, RegularGANSettings
 
 __all__ = ["AnoGAN", "latent_search"]
 
@@ -123,7 +123,7 @@ _QUICK: dict[str, Any] = {
     },
     summary="AnoGAN: GAN on normals + per-row latent search (lam = 0.1)",
 )
-class AnoGAN(GANDetector):
+class AnoGAN(RegularGAN):
     """AnoGAN: regular GAN on the normals; score = loss of a latent search per row.
 
     ``lam`` weighs the feature (discrimination) loss against the residual loss;
@@ -182,22 +182,9 @@ class AnoGAN(GANDetector):
         lr = float(self.lr)
         return RegularGANSettings(int(self.noise_dim), self.noise, "adam", lr, "adam", lr)
 
-    @classmethod
-    def _fit_folds(cls, detectors: list[AnoGAN], Xs: list[np.ndarray]) -> None:
-        s = detectors[0]._settings()
-        folds = []
-        for det, X in zip(detectors, Xs):
-            det._fit_checks(X)
-            det._setup()
-            with det._seeded() as gen:  # the weights come from the fold's own seed
-                D = Discriminator(X.shape[1], det.hidden).to(det.device_)
-                G = generator_net(s.noise_dim, X.shape[1], det.g_hidden).to(det.device_)
-            folds.append(GANFold.start(s, D, G, det._tensor(X), gen, **det._run_options("anogan")))
-        train_regular_gans(s, folds)
-        for det, fold, X in zip(detectors, folds, Xs):
-            det.discriminator_, det.generator_ = fold.D, fold.G
-            det.history_ = fold.run.history
-            det._after_training(X, fold.run.generator)
+    def _networks(self, s: RegularGANSettings, d: int) -> tuple[Discriminator, nn.Module]:
+        D = Discriminator(d, self.hidden).to(self.device_)
+        return D, generator_net(s.noise_dim, d, self.g_hidden).to(self.device_)
 
     def _after_training(self, X: np.ndarray, gen: torch.Generator) -> None:
         """Freeze the GAN, draw the search seed, and score (a sample of) the training rows."""

@@ -7,10 +7,11 @@ from typing import ClassVar
 
 import numpy as np
 import torch
+from torch import nn
 
 from benchmark.registry import register_detector
-from detectors.neural.gan import Discriminator, GANDetector, generator_net, glorot_init_
-from detectors.neural.regular_gan import GANFold, RegularGANSettings, train_regular_gans
+from detectors.neural.gan import Discriminator, generator_net, glorot_init_
+from detectors.neural.regular_gan import RegularGAN, RegularGANSettings
 
 __all__ = ["RGAN"]
 
@@ -24,7 +25,7 @@ __all__ = ["RGAN"]
     },
     summary="regular GAN on the normals (OCAN's RGAN baseline); score = 1 - D(x)",
 )
-class RGAN(GANDetector):
+class RGAN(RegularGAN):
     """Regular GAN on the training normals; score = 1 - D(x) = 1 - P(real).
 
     A port of the RGAN baseline OCAN ships (``Baselines/model_components.py``, Keras;
@@ -94,24 +95,15 @@ class RGAN(GANDetector):
             weight_penalty=float(self.weight_penalty),
         )
 
-    @classmethod
-    def _fit_folds(cls, detectors: list[RGAN], Xs: list[np.ndarray]) -> None:
-        s = detectors[0]._settings()
-        folds = []
-        for det, X in zip(detectors, Xs):
-            det._fit_checks(X)
-            det._setup()
-            with det._seeded() as gen:  # the weights come from the fold's own seed
-                D = glorot_init_(Discriminator(X.shape[1], det.hidden)).to(det.device_)
-                G = glorot_init_(
-                    generator_net(s.noise_dim, X.shape[1], det.g_hidden, out_activation="tanh")
-                ).to(det.device_)
-            folds.append(GANFold.start(s, D, G, det._tensor(X), gen, **det._run_options("rgan")))
-        train_regular_gans(s, folds)
-        for det, fold in zip(detectors, folds):
-            det._check_finite(fold.D, fold.G)
-            det.discriminator_, det.generator_ = fold.D.eval(), fold.G.eval()
-            det.history_ = fold.run.history
+    def _networks(self, s: RegularGANSettings, d: int) -> tuple[Discriminator, nn.Module]:
+        D = glorot_init_(Discriminator(d, self.hidden)).to(self.device_)
+        G = generator_net(s.noise_dim, d, self.g_hidden, out_activation="tanh")
+        return D, glorot_init_(G).to(self.device_)
+
+    def _after_training(self, X: np.ndarray, gen: torch.Generator) -> None:
+        self._check_finite(self.discriminator_, self.generator_)
+        self.discriminator_.eval()
+        self.generator_.eval()
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         return self._score_batches(X, lambda x: 1.0 - torch.sigmoid(self.discriminator_(x).logits))

@@ -12,16 +12,24 @@ never moves again. ``docs/design.md``, "Fold batching".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from detectors.neural.fold_batch import FoldStack, per_fold, stacked_forward
-from detectors.neural.gan import Discriminator, make_optimizer, sample_noise
+from detectors.neural.gan import Discriminator, GANDetector, make_optimizer, sample_noise
 from detectors.neural.training import DivergenceError, EpochRun
 
-__all__ = ["GANFold", "RegularGANSettings", "train_regular_gan", "train_regular_gans"]
+__all__ = [
+    "GANFold",
+    "RegularGAN",
+    "RegularGANSettings",
+    "train_regular_gan",
+    "train_regular_gans",
+]
 
 
 @dataclass(frozen=True)
@@ -192,3 +200,38 @@ def train_regular_gan(
     fold = GANFold.start(s, D, G, X, generator, **run_options)
     train_regular_gans(s, [fold])
     return fold.run.history
+
+
+class RegularGAN(GANDetector):
+    """Base of the detectors built on a regular GAN (``rgan``, ``anogan``): k folds' GANs
+    trained by :func:`train_regular_gans`; a subclass gives the settings, the networks and
+    what follows training."""
+
+    def _settings(self) -> RegularGANSettings:  # pragma: no cover - abstract
+        """The loop's settings, after checking the parameters only the subclass has."""
+        raise NotImplementedError
+
+    def _networks(self, s: RegularGANSettings, d: int) -> tuple[Discriminator, nn.Module]:
+        """D and G for ``d`` features (called under the fold's seed)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _after_training(self, X: np.ndarray, gen: torch.Generator) -> None:
+        """Checks and set-up once the GAN is trained (``gen``: the fold's generator)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    @classmethod
+    def _fit_folds(cls, detectors: list[Self], Xs: list[np.ndarray]) -> None:
+        s = detectors[0]._settings()
+        folds = []
+        for det, X in zip(detectors, Xs):
+            det._fit_checks(X)
+            det._setup()
+            with det._seeded() as gen:  # the weights come from the fold's own seed
+                D, G = det._networks(s, X.shape[1])
+            desc = getattr(det, "registry_name", cls.__name__.lower())
+            folds.append(GANFold.start(s, D, G, det._tensor(X), gen, **det._run_options(desc)))
+        train_regular_gans(s, folds)
+        for det, fold, X in zip(detectors, folds, Xs):
+            det.discriminator_, det.generator_ = fold.D, fold.G
+            det.history_ = fold.run.history
+            det._after_training(X, fold.run.generator)
