@@ -27,7 +27,6 @@ __all__ = [
     "GANFold",
     "RegularGAN",
     "RegularGANSettings",
-    "train_regular_gan",
     "train_regular_gans",
 ]
 
@@ -186,20 +185,6 @@ def _record(folds: list[GANFold], i: int, losses: dict[str, float]) -> None:
         if len(folds) == 1:
             raise
         raise DivergenceError(f"fold {i} of the group: {exc}") from None
-
-
-def train_regular_gan(
-    X: torch.Tensor,
-    D: Discriminator,
-    G: nn.Module,
-    s: RegularGANSettings,
-    generator: torch.Generator,
-    **run_options,
-) -> list[dict[str, float]]:
-    """Train one regular GAN on the rows of ``X`` (a group of one); the loss history."""
-    fold = GANFold.start(s, D, G, X, generator, **run_options)
-    train_regular_gans(s, [fold])
-    return fold.run.history
 
 
 class RegularGAN(GANDetector):
