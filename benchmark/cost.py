@@ -259,19 +259,29 @@ def progress_weights(costs: list[float | None]) -> list[float]:
     return [max(c if c is not None else fill, 1e-3) for c in costs]
 
 
-def longest_first(units: list[list], calibration: Calibration | None = None) -> list[list]:
+def longest_first(
+    units: list[list],
+    calibration: Calibration | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> list[list]:
     """Units of work (lists of planned cells) in decreasing expected cost, ties in plan order.
 
     Workers that start the longest units first finish nearly together (LPT scheduling):
     on the paper preset a DAGMM cell or a GAN fold group costs minutes where a GMM cell
     costs seconds, and a long unit left to the end runs alone while the other workers
     idle. (With every bundled set, shuttle's DAGMM cells are estimated at over an hour.)
+
+    ``weights``: each cell's expected cost by cell name, when the caller has them (the
+    progress bar's); otherwise they are computed here.
     """
     flat = [p for unit in units for p in unit]
     if len(units) < 2 or not flat:
         return list(units)
-    weights = iter(progress_weights(planned_costs(flat, calibration)))
-    cost = [sum(next(weights) for _ in unit) for unit in units]
+    if weights is None or any(p.cell.name not in weights for p in flat):
+        weights = dict(
+            zip([p.cell.name for p in flat], progress_weights(planned_costs(flat, calibration)))
+        )
+    cost = [sum(weights[p.cell.name] for p in unit) for unit in units]
     order = sorted(range(len(units)), key=lambda i: -cost[i])  # sorted() is stable
     return [units[i] for i in order]
 

@@ -235,18 +235,23 @@ def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[t
             force=config.force,
             on_done=on_done,
         )
-    outcomes = _execute(config, pending, wait=False, on_done=on_done)
+    outcomes = _execute(config, pending, wait=False, on_done=on_done, weights=bar.weights)
     locked = [p for p, _, outcome in outcomes if outcome == "locked"]
     outcomes = [o for o in outcomes if o[2] != "locked"]
     if locked:  # cells another run was computing: by now usually saved, so reused
-        outcomes += _execute(config, locked, wait=True, on_done=on_done)
+        outcomes += _execute(config, locked, wait=True, on_done=on_done, weights=bar.weights)
     return outcomes
 
 
 def _execute(
-    config: RunConfig, pending: list[PlannedCell], wait: bool, on_done: Callable[[dict], None]
+    config: RunConfig,
+    pending: list[PlannedCell],
+    wait: bool,
+    on_done: Callable[[dict], None],
+    weights: dict[str, float] | None = None,
 ) -> list[tuple[PlannedCell, dict, str]]:
-    """Run ``pending`` cells in parallel; a cell locked by another run is left for later."""
+    """Run ``pending`` cells in parallel, longest units first (by ``weights``, each cell's
+    expected cost); a cell locked by another run is left for later."""
     n_jobs = max(
         1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
     )
@@ -283,7 +288,8 @@ def _execute(
     batch = config.fold_batching and config.isolate and os.name == "posix"
     done: list[tuple[PlannedCell, dict, str]] = []
     gen = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")(
-        delayed(unit)(cells) for cells in longest_first(fold_groups(pending, batch))
+        delayed(unit)(cells)
+        for cells in longest_first(fold_groups(pending, batch), weights=weights)
     )
     try:
         for results in gen:

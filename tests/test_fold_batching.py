@@ -13,6 +13,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from benchmark.base import Detector
 from benchmark.registry import get_dataset, get_detector
+from detectors.neural import DivergenceError
 from detectors.neural.complementary import ComplementaryGAN
 
 COMPLEMENTARY = ["ocan", "mmoc-gan-cat", "mmoc-gan-mix"]
@@ -120,6 +121,19 @@ def test_a_fold_that_runs_out_of_steps_first_stops_where_it_would_alone(vowels):
     for key, value in theirs.items():
         assert (mine[key] - value).abs().max().item() <= TOL, key
     assert group[0].history_ != group[1].history_
+
+
+@pytest.mark.parametrize("name", COMPLEMENTARY + REGULAR)
+def test_a_divergence_in_a_group_names_the_fold(name, vowels):
+    """The error a whole group raises says which fold diverged (the harness records it
+    on every cell of the group), and keeps the lone fit's advice."""
+    huge = {"lr": 1e12} if name == "anogan" else {"d_lr": 1e12, "g_lr": 1e12}
+    group = [
+        get_detector(name).build("quick", device="cpu", random_state=s, max_steps=50, **huge)
+        for s in (0, 1)
+    ]
+    with pytest.raises(DivergenceError, match=r"(fold \d of the group|random_state=\d): .*rate"):
+        type(group[0]).fit_group(group, [vowels[:300], vowels[300:600]])
 
 
 def test_preconditions_name_what_differs(vowels):

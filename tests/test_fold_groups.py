@@ -147,5 +147,8 @@ def test_units_start_longest_first_by_the_cost_model(tmp_path):
     assert totals == sorted(totals, reverse=True)
     assert sorted(map(id, ordered)) == sorted(map(id, units))  # the same units, reordered
     assert [len(u) for u in ordered][:2] == [FOLDS, FOLDS]  # grouped GANs before one GMM fold
+    given = {name: 1.0 / c for name, c in cost.items()}  # the caller's costs are used
+    totals = [sum(given[p.cell.name] for p in u) for u in longest_first(units, weights=given)]
+    assert totals == sorted(totals, reverse=True) and totals != sorted(totals)
     twins = [[pending[0]], [pending[0]]]  # equal costs keep the plan order
     assert [id(u) for u in longest_first(twins)] == [id(u) for u in twins]

@@ -30,7 +30,7 @@ from detectors.neural.gan_losses import (
     pull_away,
     sigma_regulariser,
 )
-from detectors.neural.training import DivergenceError, EpochRun
+from detectors.neural.training import EpochRun
 
 __all__ = ["CHOICES", "CoreSettings", "FAKE", "REAL", "Fold", "generate_stacked", "train_folds"]
 
@@ -254,13 +254,9 @@ def train_folds(s: CoreSettings, folds: list[Fold]) -> None:
             idx = torch.stack([f.run.next_batch() for f in group.folds])
             rows = group.step(idx).tolist()  # one fetch of every fold's losses
             for fold, values in zip(group.folds, rows):
-                try:
-                    fold.run.record(dict(zip(names, values)))
-                except DivergenceError as exc:
-                    if len(folds) == 1:
-                        raise
-                    seed = fold.det.random_state
-                    raise DivergenceError(f"the fold with random_state={seed}: {exc}") from None
+                seed = fold.det.random_state
+                who = f"the fold with random_state={seed}" if len(folds) > 1 else None
+                fold.run.record_fold(dict(zip(names, values)), who)
             if any(f.run.done for f in group.folds):
                 group.keep([i for i, f in enumerate(group.folds) if not f.run.done])
     finally:

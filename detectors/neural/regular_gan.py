@@ -21,7 +21,7 @@ from torch import nn
 
 from detectors.neural.fold_batch import FoldStack, per_fold, stacked_forward
 from detectors.neural.gan import Discriminator, GANDetector, make_optimizer, sample_noise
-from detectors.neural.training import DivergenceError, EpochRun
+from detectors.neural.training import EpochRun
 
 __all__ = [
     "GANFold",
@@ -170,21 +170,12 @@ def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
             for sub in by_rows.values():
                 losses = group.step(sub, [batches[i] for i in sub]).tolist()
                 for i, (d_loss, g_loss) in zip(sub, losses):
-                    _record(folds, i, {"d_loss": d_loss, "g_loss": g_loss})
+                    who = f"fold {i} of the group" if len(folds) > 1 else None
+                    folds[i].run.record_fold({"d_loss": d_loss, "g_loss": g_loss}, who)
             active = [i for i in active if not folds[i].run.done]
     finally:
         for fold in folds:
             fold.run.close()
-
-
-def _record(folds: list[GANFold], i: int, losses: dict[str, float]) -> None:
-    """Account fold ``i``'s step; in a group, a divergence names the fold."""
-    try:
-        folds[i].run.record(losses)
-    except DivergenceError as exc:
-        if len(folds) == 1:
-            raise
-        raise DivergenceError(f"fold {i} of the group: {exc}") from None
 
 
 class RegularGAN(GANDetector):

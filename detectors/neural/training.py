@@ -144,6 +144,16 @@ class EpochRun:
             if self.done:
                 self.close()
 
+    def record_fold(self, losses: dict[str, float], fold: str | None) -> None:
+        """:meth:`record` for one fold of a group trained together: a divergence names
+        the fold (``fold``, e.g. "fold 2 of the group"); None for a fold trained alone."""
+        try:
+            self.record(losses)
+        except DivergenceError as exc:
+            if fold is None:
+                raise
+            raise DivergenceError(f"{fold}: {exc}") from None
+
     def close(self) -> None:
         """Close the progress bar (also on an error mid-training)."""
         self._bar.close()
