@@ -6,7 +6,8 @@ however many invocations wrote into it. ``results.csv`` (+ ``.parquet``), Table 
 over **every** finished cell the folder holds, after each run (also an interrupted one)
 and by ``--report``; so a small run into a big run's folder adds its cells instead of
 replacing the files, and no file describes fewer cells than the folder has. ``run.json``
-lists the cells and keeps the history of the invocations that wrote into the folder.
+lists the cells and keeps the history of the invocations that wrote into the folder; a
+folder whose listed cell files are gone (tables kept without their cells) is not rebuilt.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from benchmark.locking import CellLock
 from benchmark.results import collect_results, write_results
 from benchmark.tables import write_table1
 
-__all__ = ["ABOUT", "folder_records", "refresh_folder", "read_manifest", "now"]
+__all__ = [
+    "ABOUT",
+    "IncompleteFolderError",
+    "folder_records",
+    "refresh_folder",
+    "read_manifest",
+    "now",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +43,10 @@ ABOUT = (
 )
 #: Serialises the rebuild of the derived files when two runs end at the same time.
 FOLDER_LOCK = ".folder.lock"
+
+
+class IncompleteFolderError(RuntimeError):
+    """run.json lists cells the folder no longer holds: a rebuild would drop them."""
 
 
 def now() -> str:
@@ -175,8 +187,10 @@ def refresh_folder(output: Path, invocation: dict | None = None) -> list[Path]:
         log.warning("%s: another run is rebuilding the folder's files; rebuilding anyway", output)
     try:
         records = folder_records(output)
+        previous = read_manifest(output)
+        _check_nothing_dropped(output, previous, records)
         frame = collect_results(records)
-        history = _history(read_manifest(output))
+        history = _history(previous)
         if invocation is not None:
             history.append(invocation)
         manifest = _manifest(records, history)
@@ -188,3 +202,30 @@ def refresh_folder(output: Path, invocation: dict | None = None) -> list[Path]:
         return [*paths, output / "run.json"]
     finally:
         lock.release()
+
+
+def _check_nothing_dropped(output: Path, manifest: dict, records: list[dict]) -> None:
+    """Refuse a rebuild that would describe fewer cells than ``run.json`` lists because
+    their result files are gone.
+
+    A folder whose cells are gone (a committed results folder without its ``cells/``, a
+    copy of the tables alone, a deleted cell file) would otherwise get a results.csv,
+    tables and report without those cells: results lost, not updated. A damaged cell
+    file is still left out with a warning (:func:`folder_records`): the rerun that
+    recomputes it is the only way to get it back either way.
+    """
+    present = {_name(r["cell"]) for r in records}
+    listed = [c.get("cell") for c in manifest.get("cell_list") or [] if isinstance(c, dict)]
+    missing = [
+        name
+        for name in listed
+        if name and name not in present and not (output / "cells" / f"{name}.json").exists()
+    ]
+    if missing:
+        raise IncompleteFolderError(
+            f"{output}: run.json lists {len(missing)} of its {len(listed)} cells whose"
+            f" result files are not under cells/ (first: {missing[0]}); rebuilding would drop them"
+            " from results.csv, the tables and the report, so nothing was rewritten. Rerun"
+            " the command in run.json's 'invocations' to recompute them (saved cells are"
+            " reused), or move run.json aside to rebuild over the saved cells only"
+        )

@@ -26,7 +26,7 @@ from benchmark.cells import ROUTINE_REASONS, TRAIN_CAP, Cell, cell_seed, load_ce
 from benchmark.cost import longest_first, planned_costs, progress_weights
 from benchmark.data.dataset import Dataset
 from benchmark.fold_groups import fold_groups, group_outcomes
-from benchmark.folder import now, refresh_folder
+from benchmark.folder import IncompleteFolderError, now, refresh_folder
 from benchmark.inputs import FoldInputs, shared_rows
 from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
@@ -399,3 +399,6 @@ def _refresh(
     except OSError as exc:  # e.g. a full disk: the saved cells stay valid, the files do not
         log.error("could not rebuild the files of %s: %s", config.output, exc)
         return [], f"could not write the results and tables in {config.output}: {exc}"
+    except IncompleteFolderError as exc:  # the saved cells stay; the old files too
+        log.error("%s", exc)
+        return [], str(exc)

@@ -93,6 +93,26 @@ def test_a_damaged_cell_is_left_out_of_the_files_and_named(two_runs, caplog):
     assert len(results) == 45 and not ((results.dataset == "c") & (results.fold == 1)).any()
 
 
+def test_a_folder_without_its_cells_keeps_its_files(two_runs, capsys):
+    """A results folder copied or committed without cells/ is not rebuilt empty: --report
+    and a run into it refuse to rewrite, name the missing cells and keep every file."""
+    out, _, _ = two_runs
+    for path in (out / "cells" / "b").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    before = {name: (out / name).read_bytes() for name in ("results.csv", "run.json", "table1.md")}
+    assert main(["--report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "lists 4 of its 10 cells" in err and "b/gmm/fold0" in err and "nothing was rewritten" in err
+    )
+    summary = run(_config(out.parent, ["a"], ["gmm"]), progress=False)
+    assert summary.n_skipped == 2 and "lists 4 of its 10 cells" in (summary.write_error or "")
+    assert {name: (out / name).read_bytes() for name in before} == before
+    run(_config(out.parent, ["b"], ["gmm", "ocnn-neighbor"]), progress=False)  # recomputed
+    assert len(pd.read_csv(out / "results.csv")) == 50
+
+
 def test_the_python_api_writes_what_the_cli_writes_except_the_report(tmp_path):
     run(_config(tmp_path, ["a"], ["gmm"]), progress=False)
     out = tmp_path / "run"

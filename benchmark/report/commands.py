@@ -16,7 +16,7 @@ def report_command(run_dir: Path, refresh: bool = True) -> int:
     over every finished cell of the folder. A report that cannot be written never hides
     the run's own outcome: the error is one line on stderr and the results stay.
     """
-    from benchmark.folder import refresh_folder
+    from benchmark.folder import IncompleteFolderError, refresh_folder
     from benchmark.report import write_report
 
     t0 = time.perf_counter()
@@ -29,7 +29,7 @@ def report_command(run_dir: Path, refresh: bool = True) -> int:
             for path in refresh_folder(run_dir):
                 print(f"wrote {path}")
         md = write_report(run_dir)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, IncompleteFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a broken figure must not turn a finished run into a crash
