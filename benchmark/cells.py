@@ -47,6 +47,7 @@ __all__ = [
     "write_cell",
     "failure_record",
     "load_cell",
+    "record_path",
     "versions",
 ]
 
@@ -85,6 +86,11 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._=-]+", "_", name)
 
 
+def record_path(output: Path, dataset: str, label: str, fold: int | str) -> Path:
+    """Where a cell's record (``.json``; its scores: the same path as ``.npz``) is saved."""
+    return Path(output) / "cells" / _safe(dataset) / _safe(label) / f"fold{fold}.json"
+
+
 @dataclass(frozen=True)
 class Cell:
     """The full configuration of one cell; its hash decides whether a saved result is reused."""
@@ -111,8 +117,8 @@ class Cell:
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
     def paths(self, output: Path) -> tuple[Path, Path]:
-        base = Path(output) / "cells" / _safe(self.dataset) / _safe(self.label) / f"fold{self.fold}"
-        return base.with_suffix(".json"), base.with_suffix(".npz")
+        json_path = record_path(output, self.dataset, self.label, self.fold)
+        return json_path, json_path.with_suffix(".npz")
 
     @property
     def name(self) -> str:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmark.atomic import atomic_write_json
-from benchmark.cells import SCHEMA
+from benchmark.cells import SCHEMA, record_path
 from benchmark.locking import CellLock
 from benchmark.results import collect_results, write_results
 from benchmark.tables import write_table1
@@ -216,11 +216,7 @@ def _check_nothing_dropped(output: Path, manifest: dict, records: list[dict]) ->
     """
     present = {_name(r["cell"]) for r in records}
     listed = [c.get("cell") for c in manifest.get("cell_list") or [] if isinstance(c, dict)]
-    missing = [
-        name
-        for name in listed
-        if name and name not in present and not (output / "cells" / f"{name}.json").exists()
-    ]
+    missing = [n for n in listed if n and n not in present and not _record_exists(output, n)]
     if missing:
         raise IncompleteFolderError(
             f"{output}: run.json lists {len(missing)} of its {len(listed)} cells whose"
@@ -229,3 +225,12 @@ def _check_nothing_dropped(output: Path, manifest: dict, records: list[dict]) ->
             " the command in run.json's 'invocations' to recompute them (saved cells are"
             " reused), or move run.json aside to rebuild over the saved cells only"
         )
+
+
+def _record_exists(output: Path, name: str) -> bool:
+    """Whether the record file of the cell named ``name`` ("data set/label/fold<k>") exists."""
+    parts = name.rsplit("/", 2)
+    if len(parts) != 3:  # not a name this suite writes: nothing to look for
+        return True
+    dataset, label, fold = parts
+    return record_path(output, dataset, label, fold.removeprefix("fold")).exists()

@@ -23,13 +23,14 @@ from tqdm.auto import tqdm
 from benchmark.atomic import clean_stale_temp
 from benchmark.backends import BackendError
 from benchmark.cells import ROUTINE_REASONS, TRAIN_CAP, Cell, cell_seed, load_cell
-from benchmark.cost import longest_first, planned_costs, progress_weights
+from benchmark.cost import longest_first
 from benchmark.data.dataset import Dataset
 from benchmark.fold_groups import fold_groups, group_outcomes
 from benchmark.folder import IncompleteFolderError, now, refresh_folder
 from benchmark.inputs import FoldInputs, shared_rows
 from benchmark.interrupt import Terminated
 from benchmark.isolation import abort_all, execute_cell, reset_abort
+from benchmark.progress import cell_counter, cost_weighted_bar
 from benchmark.registry import (
     DetectorSpec,
     get_dataset,
@@ -180,48 +181,9 @@ def _report_damage(config: RunConfig, planned: list[PlannedCell]) -> list[dict]:
     return damaged
 
 
-#: The bar counts expected CPU seconds (benchmark/cost.py), so its ETA weighs a GAN cell
-#: by its cost and not as one of many quick GMM cells; the cells are shown beside it.
-_BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
-
-
-def _progress_bar(pending: list[PlannedCell], enabled: bool) -> tqdm:
-    """A bar over the pending cells, each weighted by its expected cost."""
-    weights = progress_weights(planned_costs(pending)) if pending else []
-    bar = tqdm(
-        total=sum(weights),
-        desc="cells",
-        bar_format=_BAR_FORMAT,
-        disable=not (enabled and pending),  # every cell reused: no empty bar
-        smoothing=0.05,
-    )
-    bar.weights = {p.cell.name: w for p, w in zip(pending, weights)}
-    bar.set_description_str(f"cells 0/{len(pending)}", refresh=False)
-    return bar
-
-
-def _progress(bar: tqdm) -> Callable[[dict], None]:
-    """A callback that moves ``bar`` on by a finished cell's weight and counts the failures."""
-    counts = {"ok": 0, "failed": 0}
-    n_cells = len(bar.weights)
-
-    def done(record: dict) -> None:
-        counts["ok" if record.get("status") == "ok" else "failed"] += 1
-        finished = counts["ok"] + counts["failed"]
-        bar.set_description_str(f"cells {finished}/{n_cells}", refresh=False)
-        if counts["failed"]:
-            bar.set_postfix_str(f"{counts['failed']} failed", refresh=False)
-        cell = record.get("cell") or {}
-        name = f"{cell.get('dataset')}/{cell.get('label')}/fold{cell.get('fold')}"
-        left = max(bar.total - bar.n, 0.0)  # float sums: never step past the end
-        bar.update(left if finished == n_cells else min(bar.weights.get(name, 0.0), left))
-
-    return done
-
-
 def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[tuple]:
     """Compute ``pending`` with the config's backend; (planned cell, record, outcome)."""
-    on_done = _progress(bar)
+    on_done = cell_counter(bar)
     if config.backend == "dask":
         from benchmark.dask_engine import run_on_dask
 
@@ -319,7 +281,7 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
     output.mkdir(parents=True, exist_ok=True)
     recovered = _report_damage(config, planned)
     pending = [p for p in planned if not p.done]
-    bar = _progress_bar(pending, progress)
+    bar = cost_weighted_bar(pending, progress)
     try:
         outcomes = _compute(config, pending, bar)
     except BaseException as exc:

@@ -249,14 +249,16 @@ def train_folds(s: CoreSettings, folds: list[Fold]) -> None:
     weights end in its own modules and its loss history in ``fold.run.history``."""
     group = _Group(s, folds)
     names = group.loss_names()
+    # how a divergence names the fold (None alone), built once rather than every step
+    who = {id(f): f"the fold with random_state={f.det.random_state}" for f in folds}
+    if len(folds) == 1:
+        who = {id(folds[0]): None}
     try:
         while group.folds:
             idx = torch.stack([f.run.next_batch() for f in group.folds])
             rows = group.step(idx).tolist()  # one fetch of every fold's losses
             for fold, values in zip(group.folds, rows):
-                seed = fold.det.random_state
-                who = f"the fold with random_state={seed}" if len(folds) > 1 else None
-                fold.run.record_fold(dict(zip(names, values)), who)
+                fold.run.record_fold(dict(zip(names, values)), who[id(fold)])
             if any(f.run.done for f in group.folds):
                 group.keep([i for i, f in enumerate(group.folds) if not f.run.done])
     finally:

@@ -161,6 +161,7 @@ def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
     noise); the weights end in each fold's modules, the losses in ``fold.run.history``."""
     group = _Group(s, folds)
     active = list(range(len(folds)))
+    who = [f"fold {i} of the group" if len(folds) > 1 else None for i in active]
     try:
         while active:
             batches = {i: folds[i].run.next_batch() for i in active}
@@ -170,8 +171,7 @@ def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
             for sub in by_rows.values():
                 losses = group.step(sub, [batches[i] for i in sub]).tolist()
                 for i, (d_loss, g_loss) in zip(sub, losses):
-                    who = f"fold {i} of the group" if len(folds) > 1 else None
-                    folds[i].run.record_fold({"d_loss": d_loss, "g_loss": g_loss}, who)
+                    folds[i].run.record_fold({"d_loss": d_loss, "g_loss": g_loss}, who[i])
             active = [i for i in active if not folds[i].run.done]
     finally:
         for fold in folds:
