@@ -218,9 +218,9 @@ def format_seconds(seconds: float) -> str:
 
 
 #: How much faster a fold of a fold-batchable detector trains in its group of five than
-#: alone: 2.0, below the median (2.3) of the 12 ratios measured by ``python -m
-#: benchmark.perf --cases fold-batching-*`` (1.6x-3.0x over d = 6, 36, 274; docs/design.md).
-GROUP_SPEEDUP = 2.0
+#: alone: 1.3, the median of the 5 lockstep ratios measured by ``python -m benchmark.perf
+#: --cases fold-batching-*`` (1.16x-1.40x, docs/design.md, "Fold batching").
+GROUP_SPEEDUP = 1.3
 
 
 def planned_costs(

@@ -26,7 +26,7 @@ from detectors.neural.complementary_train import (
     REAL,
     CoreSettings,
     Fold,
-    generate_stacked,
+    generate,
     train_folds,
 )
 from detectors.neural.gan import (
@@ -128,15 +128,11 @@ class ComplementaryGAN(GANDetector):
     # -- training -----------------------------------------------------------------------
     @classmethod
     def _fit_folds(cls, detectors: list[Self], Xs: list[np.ndarray]) -> None:
-        """Build and train each fold's networks; folds with equal batch rows train stacked."""
+        """Build each fold's networks and train the folds in lockstep."""
         s = detectors[0].settings()
         s.check()
         folds = [det._start_fold(s, X) for det, X in zip(detectors, Xs)]
-        by_rows: dict[int, list[Fold]] = {}
-        for fold in folds:
-            by_rows.setdefault(fold.run.batch_rows, []).append(fold)
-        for group in by_rows.values():
-            train_folds(s, group)
+        train_folds(s, folds)
         for fold, X in zip(folds, Xs):
             fold.det._finish_fold(s, fold, X)
 
@@ -216,11 +212,9 @@ class ComplementaryGAN(GANDetector):
                 codes = torch.multinomial(w + 1e-12, int(n), replacement=True, generator=gen)
             else:
                 codes = torch.full((int(n),), int(mode), dtype=torch.long, device=self.device_)
-            extra = {} if self.mu_ is None else {"mu": self.mu_, "sigma": self.sigma_}
-            params = dict(self.generator_.named_parameters()) | extra
-            one = {name: p.unsqueeze(0) for name, p in params.items()}
-            rows = generate_stacked(s, self.generator_, one, [gen], int(n), codes.unsqueeze(0))
-            rows = rows[0].double().cpu().numpy()
+            mix = None if self.mu_ is None else (self.mu_, self.sigma_)
+            rows = generate(s, self.generator_, mix, gen, int(n), codes)
+            rows = rows.double().cpu().numpy()
         inverse = getattr(self, "inverse_transform_", None)
         if inverse is None:
             return rows

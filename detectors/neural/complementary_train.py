@@ -1,11 +1,12 @@
 """The complementary-GAN core's training loop, for k folds at once (k = 1 for a plain fit).
 
 Every fold keeps its own data, torch generator (shuffles, noise, codes), epsilon, k-means
-labels, :class:`~detectors.neural.training.EpochRun` and networks; the weights of D, G
-(with the ``mix`` means and scales) and T are stacked on a leading fold axis
-(:class:`~detectors.neural.fold_batch.FoldStack`) and each step runs every fold's D step
-and G step with batched matrix products. A fold whose budget is spent leaves the stack
-and never moves again. ``docs/design.md``, "Fold batching".
+labels, :class:`~detectors.neural.training.EpochRun` and networks (D, G with the ``mix``
+means and scales, T), and computes its forward passes and losses with them exactly as a
+lone fit does; the folds share one backward call and one optimiser step per player
+(:class:`~detectors.neural.fold_batch.FoldOptimizer`), so a grouped fold equals its lone
+fit by construction. A fold whose budget is spent stops and never moves again.
+``docs/design.md``, "Fold batching".
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from detectors.neural.fold_batch import FoldStack, stacked_forward
-from detectors.neural.gan import Discriminator, GANDetector, make_optimizer, sample_noise
+from detectors.neural.fold_batch import FoldOptimizer
+from detectors.neural.gan import GANDetector, make_optimizer, sample_noise
 from detectors.neural.gan_losses import (
     OCAN_ENTROPY_WEIGHT,
     categorical_entropy,
@@ -32,7 +33,7 @@ from detectors.neural.gan_losses import (
 )
 from detectors.neural.training import EpochRun
 
-__all__ = ["CHOICES", "CoreSettings", "FAKE", "REAL", "Fold", "generate_stacked", "train_folds"]
+__all__ = ["CHOICES", "CoreSettings", "FAKE", "REAL", "Fold", "generate", "train_folds"]
 
 REAL, FAKE = 0, 1  # OCAN's class indices of D's (and T's) 2-way softmax
 
@@ -112,73 +113,43 @@ class Fold:
         return dict(self.det.generator_.named_parameters()) | extra
 
 
-def generate_stacked(
+def generate(
     s: CoreSettings,
     G: nn.Module,
-    params: dict[str, torch.Tensor],
-    gens: list[torch.Generator],
+    mix: tuple[torch.Tensor, torch.Tensor] | None,
+    generator: torch.Generator,
     n: int,
     codes: torch.Tensor | None,
 ) -> torch.Tensor:
-    """G(phi(z, c)) for k folds, ``n`` rows each, fold i's noise from ``gens[i]``:
-    ``cat`` = concat(z, one_hot(c)), z ~ U(-1, 1); ``mix`` = mu_c + sigma_c * z,
-    z ~ N(0, I). With one mode and ``cat`` the code is dropped (constant)."""
-    device = next(iter(params.values())).device
+    """G(phi(z, c)) for ``n`` rows, the noise from ``generator``: ``cat`` = concat(z,
+    one_hot(c)), z ~ U(-1, 1); ``mix`` = mu_c + sigma_c * z, z ~ N(0, I) (``mix`` the
+    ``(mu, sigma)`` tables). With one mode and ``cat`` the code is dropped (constant)."""
+    device = next(G.parameters()).device
     kind = "normal" if s.latent == "mix" else "uniform"
-    z = torch.stack([sample_noise(n, s.noise_dim, kind, g, device) for g in gens])
+    z = sample_noise(n, s.noise_dim, kind, generator, device)
     if s.latent == "mix":
-        folds = torch.arange(len(gens), device=device).unsqueeze(1)
-        c = (
-            codes
-            if codes is not None
-            else torch.zeros(z.shape[:2], dtype=torch.long, device=device)
-        )
-        z = params["mu"][folds, c] + params["sigma"][folds, c] * z
+        mu, sigma = mix
+        c = codes if codes is not None else torch.zeros(n, dtype=torch.long, device=device)
+        z = mu[c] + sigma[c] * z
     elif codes is not None and s.n_modes > 1:
         z = torch.cat([z, F.one_hot(codes, int(s.n_modes)).to(z.dtype)], dim=-1)
-    return stacked_forward(G, params, z)
+    return G(z)
 
 
 class _Group:
-    """The stacked state of the folds still training (all with equal batch rows)."""
+    """The folds still training, their two optimisers, and one lockstep D and G step."""
 
     def __init__(self, s: CoreSettings, folds: list[Fold]):
-        first = folds[0].det
         self.s, self.folds = s, list(folds)
-        self.D: Discriminator = first.discriminator_
-        self.G: nn.Module = first.generator_
-        self.T: Discriminator = first.target_
         d_kind = "sgd" if s.d_optimizer == "sgd" else "adam"
-        self.d = FoldStack(
-            [dict(f.det.discriminator_.named_parameters()) for f in folds],
+        self.d = FoldOptimizer(
+            [list(f.det.discriminator_.parameters()) for f in folds],
             lambda ps: make_optimizer(d_kind, ps, s.d_lr),
         )
-        self.g = FoldStack(
-            [f.generator_params() for f in folds], lambda ps: make_optimizer("adam-tf", ps, s.g_lr)
+        self.g = FoldOptimizer(
+            [list(f.generator_params().values()) for f in folds],
+            lambda ps: make_optimizer("adam-tf", ps, s.g_lr),
         )
-        self.t = FoldStack([dict(f.det.target_.named_parameters()) for f in folds])
-        n_max = max(f.data.shape[0] for f in folds)
-        self.data = torch.stack([F.pad(f.data, (0, 0, 0, n_max - f.data.shape[0])) for f in folds])
-        self.labels = None
-        if folds[0].labels is not None:
-            self.labels = torch.stack([F.pad(f.labels, (0, n_max - len(f.labels))) for f in folds])
-        self.eps = None
-        if s.eps_rule != "midrange":
-            eps = [[f.det.epsilon_] for f in folds]
-            self.eps = torch.tensor(eps, dtype=self.data.dtype, device=self.data.device)
-
-    def keep(self, keep: list[int]) -> None:
-        """Continue with the folds at positions ``keep`` only (the others are finished)."""
-        if not keep:
-            self.folds = []
-            return
-        for stack in (self.d, self.g, self.t):
-            stack.keep(keep)
-        rows = torch.tensor(keep, dtype=torch.long, device=self.data.device)
-        self.data = self.data[rows]
-        self.labels = None if self.labels is None else self.labels[rows]
-        self.eps = None if self.eps is None else self.eps[rows]
-        self.folds = [self.folds[i] for i in keep]
 
     def loss_names(self) -> list[str]:
         """The columns of :meth:`step`'s result, in the history's order."""
@@ -189,42 +160,44 @@ class _Group:
     def _use_mi(self) -> bool:
         return int(self.s.n_modes) > 1 and float(self.s.mi_weight) > 0
 
-    def step(self, idx: torch.Tensor) -> torch.Tensor:
-        """One D step then one G step for every fold; ``idx`` ``(k, rows)`` the folds' batch
-        rows. Returns the losses, ``(k, len(loss_names()))``, without gradient."""
-        s, lam, gens = self.s, float(self.s.mi_weight), [f.run.generator for f in self.folds]
-        n = idx.shape[1]
-        folds = torch.arange(len(self.folds), device=idx.device).unsqueeze(1)
-        real = self.data[folds, idx]
-        # -- discriminator (and Q): codes from Q on this batch, one fake per real row
-        d_real = self.D.forward_stacked(self.d.params, real)
+    def _mix(self, f: Fold) -> tuple[torch.Tensor, torch.Tensor] | None:
+        return None if f.det.mu_ is None else (f.det.mu_, f.det.sigma_)
+
+    def _d_loss(self, f: Fold, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The fold's D (and Q) loss on its batch ``idx``, and the batch's mode codes."""
+        s, D, gen = self.s, f.det.discriminator_, f.run.generator
+        real = f.data[idx]
+        d_real = D(real)
         codes = None
-        if self.labels is not None:
-            codes = self.labels[folds, idx]
+        if f.labels is not None:
+            codes = f.labels[idx]
         elif s.n_modes > 1:
             with torch.no_grad():
                 probs = F.softmax(d_real.q_logits, dim=-1)
-                draws = [torch.multinomial(p, 1, generator=g) for p, g in zip(probs, gens)]
-                codes = torch.stack(draws).squeeze(-1)
+                codes = torch.multinomial(probs, 1, generator=gen).squeeze(-1)
         with torch.no_grad():
-            fake = generate_stacked(s, self.G, self.g.params, gens, n, codes)
-        d_fake = self.D.forward_stacked(self.d.params, fake)
+            fake = generate(s, f.det.generator_, self._mix(f), gen, len(idx), codes)
+        d_fake = D(fake)
         d_loss = (
             cross_entropy(d_real.logits, REAL)
             + cross_entropy(d_fake.logits, FAKE)
             + s.entropy_weight * categorical_entropy(d_real.logits)
         )
         if self._use_mi():
-            d_loss = d_loss + lam * mutual_info_loss(d_fake.q_logits, codes, d_real.q_logits)
-        self.d.step(d_loss)
-        # -- generator: fresh z, the same codes and real rows, D after its update
-        fake = generate_stacked(s, self.G, self.g.params, gens, n, codes)
-        t_out = self.T.forward_stacked(self.t.params, fake)
+            mi = mutual_info_loss(d_fake.q_logits, codes, d_real.q_logits)
+            d_loss = d_loss + float(s.mi_weight) * mi
+        return d_loss, codes
+
+    def _g_losses(self, f: Fold, idx: torch.Tensor, codes: torch.Tensor | None) -> list:
+        """The fold's G loss and its parts (fresh z, the same codes and real rows, D after
+        its update)."""
+        s, D = self.s, f.det.discriminator_
+        fake = generate(s, f.det.generator_, self._mix(f), f.run.generator, len(idx), codes)
+        t_out = f.det.target_(fake)
         p_fake = F.softmax(t_out.logits, dim=-1)[..., FAKE]
-        eps = midrange_threshold(p_fake).unsqueeze(-1) if self.eps is None else self.eps
+        eps = midrange_threshold(p_fake) if f.det.epsilon_ is None else f.det.epsilon_
         kl = low_density_kl(p_fake, eps, strict=True)
-        g_real = self.D.forward_stacked(self.d.params, real)
-        g_fake = self.D.forward_stacked(self.d.params, fake)
+        g_real, g_fake = D(f.data[idx]), D(fake)
         pt = pull_away(t_out.features if s.pull_away_on == "target" else g_fake.features)
         if s.feature_matching == "paired-logits":
             fm = feature_matching_paired(g_real.logits, g_fake.logits)
@@ -234,14 +207,24 @@ class _Group:
         parts = [pt, kl, fm]
         if self._use_mi():
             mi = cross_entropy(g_fake.q_logits, codes)
-            g_loss = g_loss + lam * mi
+            g_loss = g_loss + float(s.mi_weight) * mi
             parts.append(mi)
         if s.latent == "mix":
-            reg = sigma_regulariser(self.g.params["sigma"], float(s.sigma_weight))
+            reg = sigma_regulariser(f.det.sigma_, float(s.sigma_weight))
             g_loss = g_loss + reg
             parts.append(reg)
-        self.g.step(g_loss)
-        return torch.stack([d_loss, g_loss, *parts], dim=1).detach()
+        return [g_loss, *parts]
+
+    def step(self, active: list[int], idx: list[torch.Tensor]) -> torch.Tensor:
+        """One D step then one G step for the folds ``active`` (their batch rows ``idx``).
+        Returns their losses, ``(k, len(loss_names()))``, without gradient."""
+        folds = [self.folds[i] for i in active]
+        d_out = [self._d_loss(f, rows) for f, rows in zip(folds, idx)]
+        self.d.step(active, [loss for loss, _ in d_out])
+        g_out = [self._g_losses(f, rows, c) for f, rows, (_, c) in zip(folds, idx, d_out)]
+        self.g.step(active, [losses[0] for losses in g_out])
+        rows = [torch.stack([d_loss, *g]) for (d_loss, _), g in zip(d_out, g_out)]
+        return torch.stack(rows).detach()
 
 
 def train_folds(s: CoreSettings, folds: list[Fold]) -> None:
@@ -249,18 +232,18 @@ def train_folds(s: CoreSettings, folds: list[Fold]) -> None:
     weights end in its own modules and its loss history in ``fold.run.history``."""
     group = _Group(s, folds)
     names = group.loss_names()
+    active = list(range(len(folds)))
     # how a divergence names the fold (None alone), built once rather than every step
-    who = {id(f): f"the fold with random_state={f.det.random_state}" for f in folds}
+    who = [f"the fold with random_state={f.det.random_state}" for f in folds]
     if len(folds) == 1:
-        who = {id(folds[0]): None}
+        who = [None]
     try:
-        while group.folds:
-            idx = torch.stack([f.run.next_batch() for f in group.folds])
-            rows = group.step(idx).tolist()  # one fetch of every fold's losses
-            for fold, values in zip(group.folds, rows):
-                fold.run.record_fold(dict(zip(names, values)), who[id(fold)])
-            if any(f.run.done for f in group.folds):
-                group.keep([i for i, f in enumerate(group.folds) if not f.run.done])
+        while active:
+            idx = [folds[i].run.next_batch() for i in active]
+            rows = group.step(active, idx).tolist()  # one fetch of every fold's losses
+            for i, values in zip(active, rows):
+                folds[i].run.record_fold(dict(zip(names, values)), who[i])
+            active = [i for i in active if not folds[i].run.done]
     finally:
         for fold in folds:
             fold.run.close()

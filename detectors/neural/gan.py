@@ -16,7 +16,6 @@ import torch._dynamo  # noqa: F401  (see below)
 from torch import nn
 
 from benchmark.base import Detector
-from detectors.neural.fold_batch import stacked_forward
 from detectors.neural.mlp import mlp
 from detectors.neural.training import DivergenceError, NeuralDetector
 
@@ -73,14 +72,6 @@ class Discriminator(nn.Module):
         h = self.trunk(x)
         q = self.q_head(h) if self.q_head is not None else None
         return DOutput(self.head(h), h, q)
-
-    def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> DOutput:
-        """:meth:`forward` for k folds at once: ``params`` this module's parameters stacked
-        on a leading fold axis (:class:`~detectors.neural.fold_batch.FoldStack`), ``x``
-        ``(k, rows, n_features)``."""
-        h = stacked_forward(self.trunk, params, x, "trunk.")
-        q = stacked_forward(self.q_head, params, h, "q_head.") if self.q_head is not None else None
-        return DOutput(stacked_forward(self.head, params, h, "head."), h, q)
 
 
 def generator_net(

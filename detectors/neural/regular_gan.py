@@ -2,11 +2,11 @@
 
 A plain fit is a group of one, so the loop exists once. Every fold keeps its own rows,
 torch generator (shuffles, noise), :class:`~detectors.neural.training.EpochRun` and
-networks; each round, the folds whose minibatch has the same number of rows (all of them,
-except where an epoch's last, partial batch differs) take their D step and their G step
-together, with weights stacked on a leading fold axis
-(:class:`~detectors.neural.fold_batch.FoldStack`). A fold whose budget is spent stops and
-never moves again. ``docs/design.md``, "Fold batching".
+networks; each round, every fold still training takes its D step and then its G step in
+lockstep with the others (:class:`~detectors.neural.fold_batch.FoldOptimizer`: its own
+forward pass and losses, one shared backward and optimiser step), an epoch's last, shorter
+batch included. A fold whose budget is spent stops and never moves again.
+``docs/design.md``, "Fold batching".
 """
 
 from __future__ import annotations
@@ -19,8 +19,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from detectors.neural.fold_batch import FoldStack, per_fold, stacked_forward
-from detectors.neural.gan import Discriminator, GANDetector, make_optimizer, sample_noise
+from detectors.neural.fold_batch import FoldOptimizer
+from detectors.neural.gan import (
+    Discriminator,
+    GANDetector,
+    l1_l2_penalty,
+    make_optimizer,
+    sample_noise,
+)
 from detectors.neural.training import EpochRun
 
 __all__ = [
@@ -84,75 +90,53 @@ class GANFold:
 
 
 def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
-    """Mean BCE-with-logits of each fold's ``(rows, 1)`` logits against a constant target,
-    ``(k,)``; fold by fold (:func:`~detectors.neural.fold_batch.per_fold`)."""
-    return per_fold(
-        lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, target)), logits
-    )
-
-
-def _kernels(module: nn.Module) -> list[str]:
-    """Names of the Linear kernels of ``module``, in :func:`gan.l1_l2_penalty`'s order."""
-    return [f"{name}.weight" for name, m in module.named_modules() if isinstance(m, nn.Linear)]
-
-
-def _penalty(params: dict[str, torch.Tensor], kernels: list[str], weight: float):
-    """Keras's ``l1_l2(weight, weight)`` of each fold's stacked kernels, ``(k,)`` (0 when
-    weight is 0). A sum over each fold's contiguous block rounds as one model's full sum
-    does, whatever k (checked for the suite's layer shapes, values and gradients)."""
-    if weight <= 0:
-        return 0.0
-    dims = (1, 2)
-    return weight * sum(
-        params[n].abs().sum(dim=dims) + params[n].pow(2).sum(dim=dims) for n in kernels
-    )
+    """Mean BCE-with-logits of ``(rows, 1)`` logits against a constant target."""
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
 
 
 class _Group:
-    """The folds of one group, their stacked D and G weights, and one batched step."""
+    """The folds of one group and their two optimisers; one lockstep D step and G step."""
 
     def __init__(self, s: RegularGANSettings, folds: list[GANFold]):
         self.s, self.folds = s, folds
-        self.D, self.G = folds[0].D, folds[0].G
-        self.d = FoldStack(
-            [dict(f.D.named_parameters()) for f in folds],
+        self.d = FoldOptimizer(
+            [list(f.D.parameters()) for f in folds],
             lambda ps: make_optimizer(s.d_optimizer, ps, s.d_lr),
         )
-        self.g = FoldStack(
-            [dict(f.G.named_parameters()) for f in folds],
+        self.g = FoldOptimizer(
+            [list(f.G.parameters()) for f in folds],
             lambda ps: make_optimizer(s.g_optimizer, ps, s.g_lr),
         )
-        self.d_kernels, self.g_kernels = _kernels(self.D), _kernels(self.G)
 
-    def _noise(self, sub: list[int], n: int) -> torch.Tensor:
-        s, folds = self.s, [self.folds[i] for i in sub]
-        return torch.stack(
-            [sample_noise(n, s.noise_dim, s.noise, f.run.generator, f.data.device) for f in folds]
-        )
+    def _noise(self, fold: GANFold, n: int) -> torch.Tensor:
+        s = self.s
+        return sample_noise(n, s.noise_dim, s.noise, fold.run.generator, fold.data.device)
+
+    def _d_loss(self, f: GANFold, rows: torch.Tensor) -> torch.Tensor:
+        s = self.s
+        real = f.data[rows]
+        if s.keras_style:
+            fake = f.fakes[rows]
+        else:
+            with torch.no_grad():
+                fake = f.G(self._noise(f, len(rows)))
+        bce_real, bce_fake = _bce(f.D(real).logits, 1.0), _bce(f.D(fake).logits, 0.0)
+        d_loss = (bce_real + bce_fake) / 2 if s.keras_style else bce_real + bce_fake
+        return d_loss + l1_l2_penalty(f.D, s.weight_penalty)
+
+    def _g_loss(self, f: GANFold, rows: torch.Tensor) -> torch.Tensor:
+        fake = f.G(self._noise(f, len(rows)))
+        return _bce(f.D(fake).logits, 1.0) + l1_l2_penalty(f.G, self.s.weight_penalty)
 
     def step(self, sub: list[int], idx: list[torch.Tensor]) -> torch.Tensor:
-        """One D step then one G step for the folds ``sub`` (their batches ``idx``, all of
-        one length); returns their ``(d_loss, g_loss)``, ``(k, 2)``, without gradient."""
-        s, w = self.s, float(self.s.weight_penalty)
-        self.d.select(sub)
-        self.g.select(sub)
-        n = len(idx[0])
-        real = torch.stack([self.folds[i].data[rows] for i, rows in zip(sub, idx)])
-        if s.keras_style:
-            fake = torch.stack([self.folds[i].fakes[rows] for i, rows in zip(sub, idx)])
-        else:
-            fake = stacked_forward(self.G, self.g.params, self._noise(sub, n)).detach()
-        bce_real = _bce(self.D.forward_stacked(self.d.params, real).logits, 1.0)
-        bce_fake = _bce(self.D.forward_stacked(self.d.params, fake).logits, 0.0)
-        d_loss = (bce_real + bce_fake) / 2 if s.keras_style else bce_real + bce_fake
-        d_loss = d_loss + _penalty(self.d.params, self.d_kernels, w)
-        self.d.step(d_loss)
-
-        fake = stacked_forward(self.G, self.g.params, self._noise(sub, n))
-        g_loss = _bce(self.D.forward_stacked(self.d.params, fake).logits, 1.0)
-        g_loss = g_loss + _penalty(self.g.params, self.g_kernels, w)
-        self.g.step(g_loss)
-        return torch.stack([d_loss, g_loss], dim=1).detach()
+        """One D step then one G step for the folds ``sub`` (their batches ``idx``);
+        returns their ``(d_loss, g_loss)``, ``(k, 2)``, without gradient."""
+        folds = [self.folds[i] for i in sub]
+        d_losses = [self._d_loss(f, rows) for f, rows in zip(folds, idx)]
+        self.d.step(sub, d_losses)
+        g_losses = [self._g_loss(f, rows) for f, rows in zip(folds, idx)]
+        self.g.step(sub, g_losses)
+        return torch.stack([torch.stack(d_losses), torch.stack(g_losses)], dim=1).detach()
 
 
 def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
@@ -164,14 +148,10 @@ def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
     who = [f"fold {i} of the group" if len(folds) > 1 else None for i in active]
     try:
         while active:
-            batches = {i: folds[i].run.next_batch() for i in active}
-            by_rows: dict[int, list[int]] = {}
-            for i in active:
-                by_rows.setdefault(len(batches[i]), []).append(i)
-            for sub in by_rows.values():
-                losses = group.step(sub, [batches[i] for i in sub]).tolist()
-                for i, (d_loss, g_loss) in zip(sub, losses):
-                    folds[i].run.record_fold({"d_loss": d_loss, "g_loss": g_loss}, who[i])
+            batches = [folds[i].run.next_batch() for i in active]
+            losses = group.step(active, batches).tolist()  # one fetch of every fold's losses
+            for i, (d_loss, g_loss) in zip(active, losses):
+                folds[i].run.record_fold({"d_loss": d_loss, "g_loss": g_loss}, who[i])
             active = [i for i in active if not folds[i].run.done]
     finally:
         for fold in folds:

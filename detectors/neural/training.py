@@ -104,11 +104,6 @@ class EpochRun:
         self._pos, self._count, self._sums = 0, 0, {}
         self._bar = tqdm(total=n_epochs, desc=desc, disable=not progress, leave=False)
 
-    @property
-    def batch_rows(self) -> int:
-        """Rows of every minibatch this run yields (all equal, the last partial one dropped)."""
-        return max(1, min(int(self.batch_size), self.n_rows))
-
     def next_batch(self) -> torch.Tensor:
         """The indices of the next minibatch (a new shuffle at the start of an epoch)."""
         if self._chunks is None:
