@@ -12,24 +12,71 @@ Every detector is a scikit-learn estimator (hyper-parameters stored unchanged in
 Subclasses implement ``_fit(X)`` and ``_score(X)`` on validated float64 arrays; the base
 class does the validation, computes the training scores and the threshold.  Other
 threshold rules are applied from outside by :mod:`benchmark.thresholds`.
+
+After every fit the base class checks that the model did not collapse: training scores
+whose central 90 % spread over less than :data:`COLLAPSE_SPREAD` of their magnitude give
+a :class:`CollapseWarning` (the harness records it in the cell; ``docs/design.md``,
+"Instability and collapse"), and ``collapse_`` lists the findings (empty when healthy).
+Neural detectors add a check of their weights (:class:`detectors.neural.NeuralDetector`).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["Detector", "DetectorError", "validate_features", "TRAIN_QUANTILE"]
+__all__ = [
+    "COLLAPSE_SPREAD",
+    "CollapseWarning",
+    "Detector",
+    "DetectorError",
+    "TRAIN_QUANTILE",
+    "score_spread",
+    "validate_features",
+]
 
 #: The default train-quantile of the paper: 99.5 % of training normals pass.
 TRAIN_QUANTILE = 0.995
 
+#: Training scores whose central 90 % spread over less than this fraction of their
+#: magnitude (:func:`score_spread`) count as near-constant. Float32 rounding of a constant
+#: output leaves ~1e-7; healthy fits measured 0.35-2.0 (gmm, ocnn-neighbor, ocsvm on the
+#: 13 bundled sets, smoke) and 0.14-1.4 (the neural detectors, smoke and quick):
+#: 1e-4 sits 1000x from both (docs/design.md, "Instability and collapse").
+COLLAPSE_SPREAD = 1e-4
+
 
 class DetectorError(ValueError):
     """A detector was given bad input or produced unusable output."""
+
+
+class CollapseWarning(UserWarning):
+    """A fitted model collapsed: near-constant training scores or a vanished weight matrix.
+
+    Its scores then rank rows by rounding noise, or barely at all; the fit is kept (the
+    cell still counts) and the warning goes into the cell's record and the report.
+    ``source`` is the detector that emitted it (a fold of a group fit is told apart by it).
+    """
+
+    def __init__(self, message: str, source: object = None):
+        super().__init__(message)
+        self.source = source
+
+
+def score_spread(scores: np.ndarray) -> tuple[float, float]:
+    """``(spread, scale)`` of training scores: ``q95 - q05`` and ``max(|q05|, |q95|)``.
+
+    ``spread / scale`` is the relative width of the central 90 % of the scores: 0 for a
+    constant score (one value, or 90 % of the rows sharing one), ~1 for healthy ones. The
+    central 90 % ignores a few extreme rows, which would hide a collapse behind a large
+    scale; the score's own magnitude as the scale makes the ratio free of its unit.
+    """
+    lo, hi = np.quantile(np.asarray(scores, dtype=np.float64), [0.05, 0.95])
+    return float(hi - lo), float(max(abs(lo), abs(hi)))
 
 
 def validate_features(X, *, n_features: int | None = None, what: str = "X") -> np.ndarray:
@@ -115,7 +162,30 @@ class Detector(BaseEstimator):
             self.threshold_ = float(self.native_threshold_)
         else:
             self.threshold_ = float(np.quantile(self.decision_scores_, TRAIN_QUANTILE))
+        self.collapse_ = self._collapse_findings()
+        for finding in self.collapse_:
+            warnings.warn(CollapseWarning(finding, self), stacklevel=2)
         return self
+
+    def _collapse_findings(self) -> list[str]:
+        """One sentence per sign of collapse of the fitted model (none: healthy).
+
+        Here: near-constant training scores. Subclasses add their own signs (neural
+        detectors: a weight matrix whose norm vanished) and call this one.
+        """
+        spread, scale = score_spread(self.decision_scores_)
+        if spread > COLLAPSE_SPREAD * scale or not np.isfinite(scale):
+            return []  # healthy; non-finite scores are the score checks' business
+        ratio = spread / scale if scale > 0 else 0.0
+        return [
+            f"{self._display_name()}: training scores near-constant: relative spread"
+            f" {ratio:.3g} (their central 90 % spans {spread:.3g} at magnitude {scale:.3g};"
+            f" collapse below {COLLAPSE_SPREAD:g}): the scores cannot rank rows"
+        ]
+
+    def _display_name(self) -> str:
+        """The registered name (``ocnn-network``), or the class name of an unregistered one."""
+        return getattr(type(self), "registry_name", type(self).__name__)
 
     def decision_function(self, X) -> np.ndarray:
         """Anomaly score of each row of ``X``: higher = more anomalous."""

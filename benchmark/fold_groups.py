@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,6 +84,13 @@ def _fit_together(cells: list[Cell], inputs: list[CellInputs], cls: type) -> lis
     return fitted
 
 
+def _source(caught: warnings.WarningMessage) -> int | None:
+    """The id of the detector a warning names as its source (a
+    :class:`~benchmark.base.CollapseWarning`: that fold's only), None for the group's."""
+    source = getattr(caught.message, "source", None)
+    return None if source is None else id(source)
+
+
 def compute_group(
     cells: list[Cell], inputs: list[CellInputs], cls: type
 ) -> list[tuple[dict, dict]] | None:
@@ -101,8 +109,9 @@ def compute_group(
     for cell, cell_inputs, f in zip(cells, inputs, fitted):
         record, arrays = compute_cell(cell, cell_inputs, cls, fitted=f)
         record["fit_group"] = len(cells)
-        if caught:
-            record["warnings"] = summarise_warnings(caught) + record.get("warnings", [])
+        mine = [w for w in caught if _source(w) in (None, id(f.detector))]
+        if mine:
+            record["warnings"] = summarise_warnings(mine) + record.get("warnings", [])
         out.append((record, arrays))
     return out
 

@@ -21,6 +21,7 @@ from benchmark.atomic import atomic_write_text
 
 __all__ = [
     "Table",
+    "below_chance_mark",
     "bold_best",
     "fmt_mean_std",
     "format_mean_std",
@@ -60,6 +61,12 @@ def fmt_mean_std(values: pd.Series, n_expected: int | None = None, digits: int =
     return format_mean_std(finite.mean(), std, finite.size, n_expected, digits)
 
 
+def below_chance_mark(n_below: int, chance: float = 0.5) -> str:
+    """`` (k < 0.5)`` after a ``mean ± std`` cell when k folds scored below ``chance``;
+    ``""`` when none did, so the usual cell is unchanged."""
+    return f" ({int(n_below)} < {chance:g})" if n_below > 0 else ""
+
+
 _LATEX = {
     "\\": r"\textbackslash{}",
     "&": r"\&",
@@ -72,6 +79,8 @@ _LATEX = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
     "±": r"$\pm$",
+    "<": r"$<$",  # text-mode < and > print as ¡ and ¿ in LaTeX's default font encoding
+    ">": r"$>$",
 }
 
 
@@ -93,13 +102,18 @@ def bold_best(values: np.ndarray, higher_is_better: bool = True, atol: float = 1
 
 @dataclass
 class Table:
-    """Rows of text cells, a parallel bold mask, a caption and an optional note."""
+    """Rows of text cells, a parallel bold mask, a caption and an optional note.
+
+    ``frame``, when given, is the table's CSV form where it differs from the text cells
+    (e.g. a count kept in its own integer column instead of a suffix in a cell).
+    """
 
     title: str
     headers: list[str]
     rows: list[list[str]]
     bold: list[list[bool]] = field(default_factory=list)
     note: str = ""
+    frame: pd.DataFrame | None = None
 
     def _cells(self, wrap: Callable[[str], str]) -> list[list[str]]:
         bold = self.bold or [[False] * len(r) for r in self.rows]
@@ -139,7 +153,9 @@ class Table:
         return f"% {self.title}\n" + text
 
     def to_frame(self) -> pd.DataFrame:
-        """The text cells as a data frame (no bold)."""
+        """The CSV form: ``frame`` if set, else the text cells as a data frame (no bold)."""
+        if self.frame is not None:
+            return self.frame.copy()
         return pd.DataFrame(self.rows, columns=self.headers)
 
 

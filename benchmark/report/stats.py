@@ -22,6 +22,7 @@ import scikit_posthocs as sp
 from scipy.stats import friedmanchisquare
 
 __all__ = [
+    "CHANCE",
     "RANK_RULE",
     "MetricMatrix",
     "RankedBlock",
@@ -48,15 +49,26 @@ RANK_RULE = (
 )
 
 
+#: The value of a metric that a score unrelated to the labels reaches: 0.5 for AUROC. A
+#: fold below it ranked its anomalies below its normals. AUPRC's chance level is the test
+#: anomaly fraction, which differs per fold, so AUPRC has no entry.
+CHANCE: dict[str, float] = {"auroc": 0.5}
+
+
 @dataclass
 class MetricMatrix:
-    """Data sets x detectors: fold mean, fold std, successful folds and planned folds."""
+    """Data sets x detectors: fold mean, fold std, successful folds and planned folds.
+
+    ``n_below_chance`` counts the successful folds whose value is below the metric's
+    :data:`CHANCE` level (None for a metric without one): a mean over folds hides them.
+    """
 
     metric: str
     mean: pd.DataFrame
     std: pd.DataFrame
     n_ok: pd.DataFrame
     n_total: pd.DataFrame
+    n_below_chance: pd.DataFrame | None = None
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -87,7 +99,12 @@ def metric_matrix(
     n_ok = table(grouped.size(), 0).astype(int)
     n_total = table(frame.groupby(["dataset", "detector"])["fold"].nunique(), 0).astype(int)
     mean.index.name = std.index.name = "dataset"
-    return MetricMatrix(metric, mean, std, n_ok, n_total)
+    below = None
+    if metric in CHANCE:
+        values = pd.to_numeric(ok[metric], errors="coerce")
+        low = (values < CHANCE[metric]).groupby([ok["dataset"], ok["detector"]]).sum()
+        below = table(low, 0).astype(int)
+    return MetricMatrix(metric, mean, std, n_ok, n_total, below)
 
 
 @dataclass

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.report.stats import MetricMatrix
-from benchmark.tabular import Table, bold_best, format_mean_std
+from benchmark.report.stats import CHANCE, MetricMatrix
+from benchmark.tabular import Table, below_chance_mark, bold_best, format_mean_std
 
 __all__ = [
+    "below_chance_note",
     "matrix_table",
     "rank_table",
     "per_dataset_rank_table",
@@ -21,24 +22,58 @@ __all__ = [
 ]
 
 
+def below_chance_note(metric: str, chance: float, n_pairs: int, n_marked: int) -> str:
+    """The note under a matrix whose cells mark folds below ``chance`` (AUROC's 0.5)."""
+    name = metric.upper()
+    return (
+        f"`(k < {chance:g})`: k folds scored an {name} below {chance:g}, i.e. ranked that"
+        " fold's anomalies below its normals: the detector's score is inverted or collapsed"
+        " on those folds, and the mean over folds hides it. Nothing is added when no fold"
+        f" is below {chance:g}; here {n_marked} of {n_pairs} (data set, detector) pairs"
+        f" have such folds. The CSV form keeps the count in its own column,"
+        f" `<detector> {metric}_folds_below_half`."
+    )
+
+
+def _cell_text(mm: MetricMatrix, ds: str, det: str) -> str:
+    n_ok, n_tot = int(mm.n_ok.loc[ds, det]), int(mm.n_total.loc[ds, det])
+    if n_tot == 0:
+        return "not run"
+    if n_ok == 0:
+        return "failed"
+    return format_mean_std(mm.mean.loc[ds, det], mm.std.loc[ds, det], n_ok, n_tot)
+
+
 def matrix_table(mm: MetricMatrix, title: str) -> Table:
-    """Data sets x detectors, ``mean ± std`` over folds; best per data set (row) in bold."""
-    rows, bold = [], []
+    """Data sets x detectors, ``mean ± std`` over folds; best per data set (row) in bold.
+
+    For a metric with a chance level (AUROC: 0.5, :data:`~benchmark.report.stats.CHANCE`)
+    a cell with folds below it reads ``0.610 ± 0.300 (2 < 0.5)``; the table's CSV form
+    keeps the ``mean ± std`` text as it was and adds one integer column per detector,
+    ``<detector> <metric>_folds_below_half``, so the counts stay machine-readable.
+    """
+    below, dets = mm.n_below_chance, list(mm.mean.columns)
+    rows, bold, plain = [], [], []
     for ds in mm.mean.index:
-        row = [str(ds)]
-        for det in mm.mean.columns:
-            n_ok, n_tot = int(mm.n_ok.loc[ds, det]), int(mm.n_total.loc[ds, det])
-            if n_tot == 0:
-                row.append("not run")
-            elif n_ok == 0:
-                row.append("failed")
-            else:
-                mean, std = mm.mean.loc[ds, det], mm.std.loc[ds, det]
-                row.append(format_mean_std(mean, std, n_ok, n_tot))
-        rows.append(row)
+        texts = [_cell_text(mm, ds, det) for det in dets]
+        if below is None:
+            rows.append([str(ds), *texts])
+        else:
+            lows = [int(below.loc[ds, det]) for det in dets]
+            plain.append([str(ds), *texts, *lows])
+            chance = CHANCE[mm.metric]
+            rows.append([str(ds), *(t + below_chance_mark(n, chance) for t, n in zip(texts, lows))])
         best = bold_best(mm.mean.loc[[ds]].to_numpy(dtype=float).T).ravel()
         bold.append([False, *best.tolist()])
-    return Table(title, ["dataset", *map(str, mm.mean.columns)], rows, bold)
+    headers = ["dataset", *map(str, dets)]
+    if below is None:
+        return Table(title, headers, rows, bold)
+    extra = [f"{det} {mm.metric}_folds_below_half" for det in dets]
+    frame = pd.DataFrame(plain, columns=headers + extra)
+    marked = int((below.to_numpy() > 0).sum())
+    ran = int((mm.n_ok > 0).to_numpy().sum())
+    note = below_chance_note(mm.metric, CHANCE[mm.metric], ran, marked)
+    return Table(title, headers, rows, bold, note=note, frame=frame)
 
 
 def rank_table(avg_rank: dict[str, pd.Series], wins: dict[str, pd.Series]) -> Table:

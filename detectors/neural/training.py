@@ -1,18 +1,24 @@
-"""Seeding, device choice and a training loop with loss history and divergence checks."""
+"""Seeding, device choice, a training loop with loss history and divergence checks, and
+the check that no weight matrix collapsed during training."""
 
 from __future__ import annotations
 
 import contextlib
 import math
+import weakref
 from collections.abc import Callable, Iterator
+from typing import ClassVar
 
 import numpy as np
 import torch
+from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 from tqdm.auto import tqdm
 
 from benchmark.base import Detector, DetectorError
 
 __all__ = [
+    "WEIGHT_COLLAPSE_RATIO",
     "DivergenceError",
     "EpochRun",
     "NeuralDetector",
@@ -20,7 +26,17 @@ __all__ = [
     "resolve_device",
     "torch_seed",
     "train_loop",
+    "watch_weights",
+    "initial_norm",
 ]
+
+#: A weight matrix whose norm at the end of training is below this fraction of its norm
+#: at initialisation has collapsed: its layer's pre-activations are then 1 % of what they
+#: were, nearly constant. Every layer of the GANs, DAGMM and RDA ended at 0.8-1.5x its
+#: initial norm (smoke and quick presets), 80x above; OC-NN's V, when its penalty was
+#: differentiated (``penalty_gradient="paper-equation"``), at 0.0025-0.13 at the paper
+#: budget (musk warns). docs/design.md, "Instability and collapse".
+WEIGHT_COLLAPSE_RATIO = 1e-2
 
 
 class DivergenceError(DetectorError):
@@ -195,15 +211,105 @@ def train_loop(
     return run.history
 
 
+# -- weight collapse ---------------------------------------------------------------------
+# Norms at initialisation, by parameter: id -> (weak reference, Frobenius norm). Recorded by
+# a global optimiser step pre-hook at each optimiser's first step (the weights are then
+# still as initialised, whichever init the detector applied), so no training loop,
+# plain or fold-batched, needs to call anything; watch_weights() records them explicitly.
+_INITIAL: dict[int, tuple[weakref.ref, float]] = {}
+_STEPPED: weakref.WeakSet = weakref.WeakSet()
+_HOOK: list = []
+
+
+def _record(param: torch.Tensor) -> None:
+    if param.ndim < 2 or initial_norm(param) is not None:
+        return
+    key = id(param)
+    ref = weakref.ref(param, lambda _, key=key: _INITIAL.pop(key, None))
+    _INITIAL[key] = (ref, float(param.detach().norm()))
+
+
+def watch_weights(*modules: nn.Module) -> None:
+    """Record the norm of every weight matrix of ``modules`` now, as its initial norm.
+
+    Only needed for weights trained without a ``torch.optim`` optimiser: those are
+    recorded at their optimiser's first step. A matrix already recorded keeps its norm.
+    """
+    for module in modules:
+        for param in module.parameters():
+            _record(param)
+
+
+def initial_norm(param: torch.Tensor) -> float | None:
+    """The norm recorded for ``param`` at initialisation, or None if none was."""
+    entry = _INITIAL.get(id(param))
+    return entry[1] if entry is not None and entry[0]() is param else None
+
+
+def _first_step_hook(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+    if optimizer in _STEPPED:
+        return
+    _STEPPED.add(optimizer)
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            _record(param)
+
+
+def _install_hook() -> None:
+    """Install the first-step hook once per process (it only reads weights)."""
+    if not _HOOK:
+        _HOOK.append(register_optimizer_step_pre_hook(_first_step_hook))
+
+
 class NeuralDetector(Detector):
     """Base of the neural detectors: device and seed handling shared by all of them.
 
     Subclasses keep ``random_state``, ``device`` and ``verbose`` among their
     ``__init__`` parameters; ``fit`` resolves the device into ``device_`` and trains
     under :func:`torch_seed`, so the same seed gives identical scores on the CPU.
+
+    After the fit, besides the base class's check of the training scores, every weight
+    matrix (2-D or more) of the modules named by ``collapse_modules`` is compared with its
+    norm at initialisation: below :data:`WEIGHT_COLLAPSE_RATIO` of it, a
+    :class:`~benchmark.base.CollapseWarning` names the layer and the two norms.
     """
 
     neural = True
+    #: Fitted attributes holding the ``nn.Module``s whose weights are checked after the
+    #: fit, e.g. ``("discriminator_",)``; None: every module among the fitted attributes.
+    collapse_modules: ClassVar[tuple[str, ...] | None] = None
+
+    def _begin_fit(self, X) -> np.ndarray:
+        _install_hook()
+        for module in self._checked_modules().values():  # a refit's weights start afresh
+            for param in module.parameters():
+                _INITIAL.pop(id(param), None)
+        return super()._begin_fit(X)
+
+    def _collapse_findings(self) -> list[str]:
+        findings = super()._collapse_findings()
+        for attr, module in self._checked_modules().items():
+            for name, param in module.named_parameters():
+                before = initial_norm(param)
+                if not before:  # never trained by an optimiser, not watched, or all zero
+                    continue
+                after = float(param.detach().norm())
+                if after < WEIGHT_COLLAPSE_RATIO * before:
+                    findings.append(
+                        f"{self._display_name()}: weight {attr}{name} collapsed: norm"
+                        f" {after:.3g} after training, {after / before:.3g} of its"
+                        f" {before:.3g} at initialisation (collapse below"
+                        f" {WEIGHT_COLLAPSE_RATIO:g})"
+                    )
+        return findings
+
+    def _checked_modules(self) -> dict[str, nn.Module]:
+        """``{attribute + ".": module}`` of the modules :attr:`collapse_modules` names."""
+        names = self.collapse_modules
+        if names is None:
+            names = [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]
+        found = {f"{k}.": getattr(self, k, None) for k in names}
+        return {k: m for k, m in found.items() if isinstance(m, nn.Module)}
 
     def _setup(self) -> None:
         self.device_ = resolve_device(getattr(self, "device", "auto"))
