@@ -12,26 +12,48 @@ from benchmark.registry import register_detector
 SCORE_BLOCK = 16_384
 
 
+def resolve_covariance_type(covariance_type: str, n: int, d: int, n_components: int) -> str:
+    """``"auto"``: ``"full"`` when each of the K components can have a non-singular covariance
+    (n >= K (d + 1) training rows), else ``"diag"``; any other value is returned as is.
+
+    A covariance estimated from m rows has rank at most m - 1, so a full d x d covariance
+    needs m > d rows; with fewer, EM fits the training rows on a degenerate subspace
+    (held only by ``reg_covar``) and a held-out normal row off that subspace gets a
+    likelihood many orders of magnitude below every training row's (scikit-learn user
+    guide, "Gaussian mixture models", the cons of ``GaussianMixture``: "Singularities:
+    when one has insufficiently many points per mixture, estimating the covariance
+    matrices becomes difficult"). A diagonal covariance needs only 2 rows per component.
+    """
+    if covariance_type != "auto":
+        return covariance_type
+    return "full" if n >= n_components * (d + 1) else "diag"
+
+
 @register_detector(
     "gmm",
     presets={"quick": {}, "paper": {}, "smoke": {}},
-    summary="full-covariance Gaussian mixture, negative log-likelihood",
+    summary="Gaussian mixture (full covariance, diagonal when rows < K (d+1)), -log-likelihood",
     # EM costs n x K x d^2 per iteration, up to max_iter = 100 of them: about 11 s for 25k
     # rows at d = 118 (20 iterations, one thread), so 317k rows could pass 600 s.
     train_cap={"quick": 50_000, "paper": None, "smoke": 50_000},
 )
 class GMM(Detector):
-    """Full-covariance Gaussian mixture fitted on the normals; score = -log p(x).
+    """Gaussian mixture fitted on the normals; score = -log p(x).
 
-    Wraps :class:`sklearn.mixture.GaussianMixture` exactly as PyOD's ``GMM`` does.
+    Wraps :class:`sklearn.mixture.GaussianMixture` as PyOD's ``GMM`` does.
     ``n_components`` is the number of mixture components (PyOD's default is 1; the
     normal class of most data sets here is multi-modal, so 5 is ours).
+    ``covariance_type="auto"`` (the default) is PyOD's and scikit-learn's ``"full"``
+    whenever the training rows allow every component a non-singular covariance
+    (n >= K (d + 1)), and ``"diag"`` otherwise (see :func:`resolve_covariance_type`);
+    the type used is ``covariance_type_``. ``"full"``, ``"diag"``, ``"tied"`` and
+    ``"spherical"`` force one.
     """
 
     def __init__(
         self,
         n_components: int = 5,
-        covariance_type: str = "full",
+        covariance_type: str = "auto",
         reg_covar: float = 1e-6,
         max_iter: int = 100,
         random_state: int | None = None,
@@ -43,9 +65,13 @@ class GMM(Detector):
         self.random_state = random_state
 
     def _fit(self, X: np.ndarray) -> None:
+        k = min(self.n_components, X.shape[0])
+        self.covariance_type_ = resolve_covariance_type(
+            self.covariance_type, X.shape[0], X.shape[1], k
+        )
         self.model_ = GaussianMixture(
-            n_components=min(self.n_components, X.shape[0]),
-            covariance_type=self.covariance_type,
+            n_components=k,
+            covariance_type=self.covariance_type_,
             reg_covar=self.reg_covar,
             max_iter=self.max_iter,
             random_state=self.random_state,

@@ -76,7 +76,9 @@ class TiedAutoencoder(nn.Module):
 @register_detector(
     "rda",
     presets={
-        "quick": {"n_outer": 5, "n_inner": 10, "max_steps": 300},
+        # 300 steps left the autoencoder near its initial output, so the first l2,1 step
+        # took every training row (docs/design.md, "RDA", stability audit).
+        "quick": {"n_outer": 5, "n_inner": 10, "max_steps": 3000},
         "paper": {"n_outer": 20, "n_inner": 50, "batch_size": 133},
         "smoke": {"n_outer": 2, "n_inner": 5, "max_steps": 20},
     },

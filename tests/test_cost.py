@@ -93,7 +93,7 @@ def test_the_paper_preset_is_estimated_far_dearer_than_the_quick_one(tmp_path):
     assert "benchmark/cost_calibration.json" in quick[0]
     assert [line.split()[0] for line in paper[1:]] == ["dagmm", "gmm", "ocan", "total"]
     assert "with 2 cells at a time" in paper[-1]
-    # thyroid's DAGMM alone is 20000 epochs at the paper's budget, 200 steps in quick
+    # thyroid's DAGMM alone is 20000 epochs at the paper's budget, 1000 steps in quick
     assert _total_hours(paper) > 50 * _total_hours(quick)
 
 

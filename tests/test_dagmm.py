@@ -70,3 +70,25 @@ def test_covariance_stays_positive_definite_with_constant_columns():
     scores = det.decision_function(pre.transform(ds.X))
     assert np.isfinite(scores).all()
     assert np.isfinite(det.decision_scores_).all()
+
+
+def test_relative_distance_is_bounded_for_rows_at_the_origin():
+    # Min-max scaling puts a row whose every feature is at its training minimum at the
+    # origin (a third of Mammography's normals): ||x - x'|| / ||x|| must not explode there.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(300, 5))
+    X[:100] = 0.0
+    torch.set_num_threads(1)
+    det = DAGMM(max_steps=20, learning_rate=1e-3, random_state=0, device="cpu").fit(X)
+    norms = np.linalg.norm(X, axis=1)
+    median_norm = np.median(norms[norms > 0])
+    assert det.norm_floor_ == pytest.approx(0.1 * median_norm)
+    z, _ = det._latent(X)
+    rel = z[:, -2].numpy()
+    assert np.isfinite(rel).all()
+    # at the origin rel = ||x'|| / floor: the same order as the other rows' values
+    assert rel[:100].max() < 100 * np.median(rel[100:])
+    assert np.isfinite(det.decision_scores_).all()
+    # norm_floor=0 keeps the bare 1e-8 guard (the old behaviour)
+    bare = DAGMM(norm_floor=0.0, max_steps=20, learning_rate=1e-3, random_state=0, device="cpu")
+    assert bare.fit(X).norm_floor_ == 1e-8
