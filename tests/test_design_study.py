@@ -18,9 +18,11 @@ from benchmark.registry import get_dataset
 from benchmark.studies.design_report import write_report
 from benchmark.studies.mmoc_design import (
     GROUPS,
+    LABEL_VARIANTS,
     N_GENERATED,
     TOY_VARIANTS,
     VARIANTS,
+    anomaly_fraction,
     design_config,
     run_design_study,
 )
@@ -59,12 +61,21 @@ def _table_rows(text: str) -> list[list[str]]:
 def test_report_has_one_auroc_row_per_variant_with_the_cells_numbers(tiny):
     first, md, _, root = tiny
     rows = _table_rows(_section(md, "AUROC"))
-    assert [r[0].strip("`") for r in rows] == list(VARIANTS)
+    assert [r[0].strip("`") for r in rows] == list(VARIANTS) + list(LABEL_VARIANTS)
     for label, cell, below, mean in rows:
+        label = label.strip("`")
+        run_dir = root / "design-run"
+        if label in LABEL_VARIANTS:  # run apart, eps at vowels' anomaly fraction
+            run_dir = run_dir / "anomaly-fraction" / "vowels"
         folds = []
         for fold in range(FOLDS):
-            path = root / "design-run" / "cells" / "vowels" / label.strip("`") / f"fold{fold}.json"
-            folds.append(json.loads(path.read_text())["ranking"]["auroc"])
+            record = json.loads(
+                (run_dir / "cells" / "vowels" / label / f"fold{fold}.json").read_text()
+            )
+            folds.append(record["ranking"]["auroc"])
+            if label in LABEL_VARIANTS:
+                eps_q = record["cell"]["params"]["eps_quantile"]
+                assert eps_q == anomaly_fraction("vowels") == pytest.approx(50 / 1456)
         assert cell == f"{np.mean(folds):.3f} ± {np.std(folds, ddof=1):.3f}"
         assert below == f"{int(np.mean(folds) < 0.5)} / 1"
         assert float(mean) == pytest.approx(np.mean(folds), abs=1e-3)

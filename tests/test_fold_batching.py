@@ -60,7 +60,7 @@ VARIANTS = [(name, {}) for name in COMPLEMENTARY] + [
         "mmoc-gan-mix",
         {
             "d_optimizer": "adam",
-            "feature_matching": "mean-hidden",
+            "feature_matching": "paired-logits",
             "pull_away_on": "discriminator",
             "eps_rule": "midrange",
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -158,6 +159,7 @@ def test_mmoc_gan_with_one_mode_no_mi_and_ocan_settings_is_ocan():
         n_modes=1,
         mi_weight=0.0,
         eps_rule="midrange",
+        feature_matching="paired-logits",
         **ocan_settings,
     ).fit(X_train)
     np.testing.assert_array_equal(mmoc.decision_function(X_test), ocan.decision_function(X_test))
@@ -176,6 +178,8 @@ def test_mmoc_gan_with_one_mode_no_mi_and_ocan_settings_is_ocan():
         ("eps_rule", "median"),
         ("eps_quantile", 1.5),
         ("mi_weight", -1.0),
+        ("density_term", "paper"),
+        ("q_training", "eq11"),
     ],
 )
 def test_mmoc_gan_names_a_bad_design_choice(param, value):
@@ -187,10 +191,12 @@ def test_mmoc_gan_names_a_bad_design_choice(param, value):
 @pytest.mark.parametrize(
     "choices",
     [
-        {"feature_matching": "mean-hidden"},
+        {"feature_matching": "paired-logits"},
         {"pull_away_on": "discriminator"},
         {"d_optimizer": "adam"},
         {"scaling": "standard-linear"},
+        {"density_term": "paper-eq8"},
+        {"q_training": "paper-eq11"},
     ],
 )
 def test_each_design_switch_trains_and_changes_the_model(choices):
@@ -200,6 +206,43 @@ def test_each_design_switch_trains_and_changes_the_model(choices):
     other = build("mmoc-gan-cat", random_state=0, max_steps=30, **choices).fit(X_train)
     assert np.isfinite(other.decision_function(X_test)).all()
     assert not np.allclose(base.decision_function(X_test), other.decision_function(X_test))
+
+
+@pytest.mark.parametrize("side", ["ocan-code", "paper-eq8"])
+def test_epsilon_cuts_the_column_each_density_term_reads(side):
+    """OCAN's code reads T's P(fake) and masks p > eps; Eq. 8 reads P(real) and masks
+    p >= eps. Either way eps leaves eps_quantile of the training normals on T's "low
+    density" side, and the two epsilons are the same cut (P(real) = 1 - P(fake))."""
+    X_train, _, _ = two_modes()
+    (X_train,) = scaled("mmoc-gan-cat", X_train)
+    det = build("mmoc-gan-cat", random_state=0, max_steps=2, density_term=side).fit(X_train)
+    with torch.no_grad():
+        probs = torch.softmax(det.target_(det._tensor(X_train)).logits, dim=1).double().numpy()
+    q = det.eps_quantile
+    if side == "ocan-code":
+        high_density = probs[:, 1] <= det.epsilon_  # not masked: P(fake) at most eps
+    else:
+        high_density = probs[:, 0] >= det.epsilon_  # masked: P(real) at least eps
+    assert abs(high_density.mean() - (1 - q)) <= 2 / len(X_train)
+
+
+def test_eq11_keeps_the_mi_term_out_of_d_and_trains_q_with_g():
+    """Under Eq. 11 the MI weight cannot change D's first step (D's loss has no MI term),
+    while Q's head, trained with G on Eq. 7, moves; InfoGAN's placement changes D."""
+    X_train, _, _ = two_modes()
+    (X_train,) = scaled("mmoc-gan-cat", X_train)
+
+    def after_one_step(**params):
+        det = build("mmoc-gan-cat", random_state=3, max_steps=1, **params).fit(X_train)
+        return {k: v.clone() for k, v in det.discriminator_.state_dict().items()}
+
+    eq11 = [after_one_step(q_training="paper-eq11", mi_weight=w) for w in (0.0, 5.0)]
+    infogan = [after_one_step(q_training="infogan", mi_weight=w) for w in (0.0, 5.0)]
+    trunk = [k for k in eq11[0] if k.startswith("trunk.")]
+    # exact: the same seed and the same D loss give the same kernels on the same operands
+    assert all(torch.equal(eq11[0][k], eq11[1][k]) for k in trunk)
+    assert not all(torch.equal(infogan[0][k], infogan[1][k]) for k in trunk)
+    assert not torch.equal(eq11[0]["q_head.weight"], eq11[1]["q_head.weight"])
 
 
 @pytest.mark.parametrize("name", ["mmoc-gan-cat", "mmoc-gan-mix"])
@@ -246,7 +289,8 @@ def test_mmoc_gan_rejects_bad_parameters():
 def test_the_earlier_core_inverts_on_far_tail_anomalies():
     """Why the core is OCAN's: the earlier design (all four switches flipped) scores
     anomalies far out in a heavy tail as *more* normal than the normals (the evidence's
-    AUROC 0.00), while the default core catches them; the common far-tail test guards it."""
+    AUROC 0.00), while OCAN's core catches them; the common far-tail test guards the
+    defaults."""
     from test_common import far_tail
 
     from benchmark.preprocessing import Preprocessor
@@ -259,7 +303,8 @@ def test_the_earlier_core_inverts_on_far_tail_anomalies():
     }
     train, X_test, y_test = far_tail()
     aurocs = {}
-    for label, choices in (("ocan-core", {}), ("earlier", earlier)):
+    ocan_core = {"feature_matching": "paired-logits"}
+    for label, choices in (("ocan-core", ocan_core), ("earlier", earlier)):
         cls = get_detector("mmoc-gan-cat").cls
         pre = Preprocessor(cls.preprocessing_for(choices)).fit(train)
         det = build("mmoc-gan-cat", random_state=0, **choices).fit(pre.transform(train))

@@ -16,7 +16,7 @@ import pandas as pd
 from benchmark.harness import RunSummary
 from benchmark.studies.toy import ToyPanel
 
-__all__ = ["VARIANTS", "N_GENERATED", "DesignStudy"]
+__all__ = ["LABEL_VARIANTS", "N_GENERATED", "PAPER_EQUATIONS", "VARIANTS", "DesignStudy"]
 
 _CAT = "mmoc-gan-cat"
 _EARLIER = {
@@ -26,15 +26,46 @@ _EARLIER = {
     "scaling": "standard-linear",
 }
 
-#: Table label -> (registered detector, the switches that differ from OCAN's core).
+#: The paper's equations where the core follows OCAN's code instead: Eq. 8's side of the
+#: density term, Eq. 9's batch-mean feature matching, Eq. 10's pull-away on D's features,
+#: Eq. 11's D loss (no MI term; Q trains with G on Eq. 7) and its entropy weight of 1.
+PAPER_EQUATIONS: dict[str, Any] = {
+    "density_term": "paper-eq8",
+    "feature_matching": "mean-hidden",
+    "pull_away_on": "discriminator",
+    "q_training": "paper-eq11",
+    "entropy_weight": 1.0,
+}
+
+#: OCAN's core on ``mmoc-gan-cat``: the switches where its defaults differ from OCAN's code
+#: (its feature matching follows Eq. 9), set back, so every variant names one flip.
+_OCAN_CORE: dict[str, Any] = {"feature_matching": "paired-logits"}
+
+#: Table label -> (registered detector, its parameters: OCAN's core plus the flips).
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "ocan-core": (_CAT, {}),
+    "ocan-core": (_CAT, dict(_OCAN_CORE)),
     "fm-mean-hidden": (_CAT, {"feature_matching": "mean-hidden"}),
-    "pull-away-on-D": (_CAT, {"pull_away_on": "discriminator"}),
-    "adam-for-D": (_CAT, {"d_optimizer": "adam"}),
-    "standardised-linear": (_CAT, {"scaling": "standard-linear"}),
+    "pull-away-on-D": (_CAT, _OCAN_CORE | {"pull_away_on": "discriminator"}),
+    "adam-for-D": (_CAT, _OCAN_CORE | {"d_optimizer": "adam"}),
+    "standardised-linear": (_CAT, _OCAN_CORE | {"scaling": "standard-linear"}),
     "earlier-core": (_CAT, dict(_EARLIER)),
+    "density-eq8": (_CAT, _OCAN_CORE | {"density_term": "paper-eq8"}),
+    "q-with-G-eq11": (_CAT, _OCAN_CORE | {"q_training": "paper-eq11"}),
+    "entropy-weight-1": (_CAT, _OCAN_CORE | {"entropy_weight": 1.0}),
+    "fm-mean-hidden-and-pull-away-on-D": (
+        _CAT,
+        {"feature_matching": "mean-hidden", "pull_away_on": "discriminator"},
+    ),
+    "paper-equations": (_CAT, dict(PAPER_EQUATIONS)),
     "ocan": ("ocan", {}),
+}
+
+#: Variants whose epsilon is cut at the data set's anomaly fraction, as the paper does
+#: ("the percentile of anomalies within the dataset"): label information a one-class
+#: detector does not have, so they are run apart and marked as using labels.
+LABEL_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "eps-anomaly-fraction": (_CAT, dict(_OCAN_CORE)),
+    "paper-equations-eps-anomaly-fraction": (_CAT, dict(PAPER_EQUATIONS)),
 }
 
 #: Generated rows sampled per refit model for the landing diagnostic.

@@ -1,13 +1,17 @@
-"""Issue 9, item 3: MMOC-GAN's core design switches, measured by the suite from its seed.
+"""MMOC-GAN's core design switches and the paper's equations, measured from the seed.
 
 One harness run (``kfold-normal``) of ``mmoc-gan-cat`` with each design switch of the
-complementary-GAN core flipped on its own, all four flipped (the earlier core that
-scored far anomalies as normal), the OCAN core itself and plain ``ocan`` as the
-reference row. On top of the cells it measures, per variant and data set (fold 0),
-where the generated rows land relative to the training normals, refitting the cell's
-model exactly as the cell did (and checking that the refit reproduces the cell's
-AUROC), and fits three variants on a heavy-tailed 2-D toy (:mod:`benchmark.studies.toy`).
-The report is written by :mod:`benchmark.studies.design_report`.
+complementary-GAN core flipped on its own (OCAN's code against the paper's equations
+where they differ), all four of the earlier core's flipped (the core that scored far
+anomalies as normal), every paper equation at once, the OCAN core itself and plain
+``ocan`` as the reference row; then the variants whose epsilon uses the data set's
+anomaly fraction (label information, the paper's rule), data set by data set.
+
+On top of the cells it measures, per variant and data set (fold 0), where the generated
+rows land relative to the training normals, refitting the cell's model exactly as the
+cell did (and checking that the refit reproduces the cell's AUROC), and fits three
+variants on a heavy-tailed 2-D toy (:mod:`benchmark.studies.toy`). The report is written
+by :mod:`benchmark.studies.design_report`.
 """
 
 from __future__ import annotations
@@ -25,9 +29,14 @@ from sklearn.neighbors import NearestNeighbors
 from benchmark.cells import fit_cell, load_cell
 from benchmark.harness import PlannedCell, RunConfig, plan, run, variants_config
 from benchmark.metrics import ranking_metrics
-from benchmark.registry import DEFAULT_PRESET
+from benchmark.registry import DEFAULT_PRESET, get_dataset
 from benchmark.studies.design_report import write_report
-from benchmark.studies.design_variants import N_GENERATED, VARIANTS, DesignStudy
+from benchmark.studies.design_variants import (
+    LABEL_VARIANTS,
+    N_GENERATED,
+    VARIANTS,
+    DesignStudy,
+)
 from benchmark.studies.toy import ToyPanel, fit_toy_panel, make_toy, toy_figure
 
 __all__ = [
@@ -256,6 +265,32 @@ def _toy(
     return toy, panels
 
 
+def anomaly_fraction(dataset: str) -> float:
+    """The share of anomalies among a bundled data set's rows (label information)."""
+    return float(np.mean(np.asarray(get_dataset(dataset).load().y) != 0))
+
+
+def _label_variant_runs(
+    datasets: Sequence[str],
+    run_dir: Path,
+    extra_params: Mapping[str, Any] | None,
+    progress: bool,
+    **options: Any,
+) -> pd.DataFrame:
+    """Run :data:`LABEL_VARIANTS` data set by data set, each with ``eps_quantile`` set to
+    that data set's anomaly fraction (the paper's rule), on the study's splits."""
+    frames = []
+    for ds in datasets:
+        frac = {"eps_quantile": anomaly_fraction(ds)}
+        variants = {
+            label: (name, params | frac | dict(extra_params or {}))
+            for label, (name, params) in LABEL_VARIANTS.items()
+        }
+        config = variants_config([ds], variants, run_dir / "anomaly-fraction" / ds, **options)
+        frames.append(_auroc_frame(run(config, progress=progress).results))
+    return pd.concat(frames, ignore_index=True) if frames else _auroc_frame(pd.DataFrame())
+
+
 def run_design_study(
     datasets: Sequence[str] = DEFAULT_DATASETS,
     output_md: Path | str = Path("results") / "studies" / "mmoc-gan-design.md",
@@ -294,7 +329,11 @@ def run_design_study(
         extra_params=extra_params,
     )
     summary = run(config, progress=progress)
-    auroc = _auroc_frame(summary.results)
+    options = dict(seed=seed, preset=preset, folds=folds, n_jobs=n_jobs, device=device)
+    labelled = _label_variant_runs(
+        datasets, run_dir, extra_params, progress, splits_dir=splits_dir, **options
+    )
+    auroc = pd.concat([_auroc_frame(summary.results), labelled], ignore_index=True)
     refits, landed = _diagnose(config)
     toy, panels = _toy(seed, preset, device, extra_params, toy_steps)
     figure = output_md.with_name(f"{output_md.stem}-toy.png")

@@ -117,13 +117,18 @@ class ComplementaryGAN(GANDetector):
         return torch.as_tensor(self.kmeans_.labels_, dtype=torch.long, device=self.device_)
 
     def _epsilon(self, s: CoreSettings, T: Discriminator, data: torch.Tensor) -> float | None:
-        """The paper's rule on T's P(fake) column: its (1 - eps_quantile) quantile over the
-        training normals, i.e. T's P(real) below its eps_quantile quantile. None: mid-range."""
+        """The paper's rule: eps on the column the density term reads, cut at T's P(real)
+        ``eps_quantile`` quantile over the training normals. ``"ocan-code"``: the (1 -
+        eps_quantile) quantile of P(fake); ``"paper-eq8"``: the eps_quantile quantile of
+        P(real), so 1 - eps_quantile of the normals are "high density". None: mid-range."""
         if s.eps_rule == "midrange":
             return None
+        ocan = s.density_term == "ocan-code"
         with torch.no_grad():
-            p_fake = F.softmax(T(data).logits, dim=1)[:, FAKE].double().cpu().numpy()
-        return float(np.quantile(p_fake, 1.0 - float(s.eps_quantile)))
+            probs = F.softmax(T(data).logits, dim=1)[:, FAKE if ocan else REAL]
+        p = probs.double().cpu().numpy()
+        q = float(s.eps_quantile)
+        return float(np.quantile(p, 1.0 - q if ocan else q))
 
     # -- training -----------------------------------------------------------------------
     @classmethod

@@ -47,12 +47,23 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "eps_rule": ("midrange", "quantile"),
     "latent": ("cat", "mix"),
     "mode_init": ("q", "kmeans"),
+    "density_term": ("ocan-code", "paper-eq8"),
+    "q_training": ("infogan", "paper-eq11"),
 }
 
 
 @dataclass(frozen=True)
 class CoreSettings:
-    """Everything the core's training loop reads; defaults are OCAN's official code."""
+    """Everything the core's training loop reads; defaults are OCAN's official code.
+
+    ``density_term``: G's low-density term on T's output. ``"ocan-code"`` (OCAN's
+    ``oc_gan.py``): ``mean(log p * 1[p > eps])`` on T's P(fake) column, pulling the rows T
+    finds less real than eps towards "real". ``"paper-eq8"`` (MMOC-GAN Eq. 8, OCAN's paper):
+    ``mean(log p * 1[p >= eps])`` on T's P(real), the density proxy, pushing the rows in
+    the high-density region out of it. ``q_training``: ``"infogan"`` puts the MI term in
+    D's loss (it trains Q with D, as InfoGAN's code); ``"paper-eq11"`` leaves D's loss as
+    Eq. 11 (no MI) and trains Q's head with G on Eq. 7's L_MI.
+    """
 
     hidden: tuple[int, ...] = (100, 50)
     g_hidden: tuple[int, ...] = (100,)
@@ -73,6 +84,8 @@ class CoreSettings:
     pull_away_on: str = "target"
     d_optimizer: str = "sgd"
     scaling: str = "minmax-tanh"
+    density_term: str = "ocan-code"
+    q_training: str = "infogan"
 
     def check(self) -> None:
         """One place that validates every switch and number, with a one-line error."""
@@ -143,13 +156,23 @@ class _Group:
         self.s, self.folds = s, list(folds)
         d_kind = "sgd" if s.d_optimizer == "sgd" else "adam"
         self.d = FoldOptimizer(
-            [list(f.det.discriminator_.parameters()) for f in folds],
-            lambda ps: make_optimizer(d_kind, ps, s.d_lr),
+            [self._d_params(f) for f in folds], lambda ps: make_optimizer(d_kind, ps, s.d_lr)
         )
         self.g = FoldOptimizer(
-            [list(f.generator_params().values()) for f in folds],
-            lambda ps: make_optimizer("adam-tf", ps, s.g_lr),
+            [self._g_params(f) for f in folds], lambda ps: make_optimizer("adam-tf", ps, s.g_lr)
         )
+
+    def _q_with_g(self) -> bool:
+        """Eq. 11: Q's head trains with G (on L_MI), not with D."""
+        return self._use_mi() and self.s.q_training == "paper-eq11"
+
+    def _d_params(self, f: Fold) -> list[torch.Tensor]:
+        named = f.det.discriminator_.named_parameters()
+        return [p for n, p in named if not (self._q_with_g() and n.startswith("q_head."))]
+
+    def _g_params(self, f: Fold) -> list[torch.Tensor]:
+        q = list(f.det.discriminator_.q_head.parameters()) if self._q_with_g() else []
+        return list(f.generator_params().values()) + q
 
     def loss_names(self) -> list[str]:
         """The columns of :meth:`step`'s result, in the history's order."""
@@ -183,7 +206,7 @@ class _Group:
             + cross_entropy(d_fake.logits, FAKE)
             + s.entropy_weight * categorical_entropy(d_real.logits)
         )
-        if self._use_mi():
+        if self._use_mi() and not self._q_with_g():
             mi = mutual_info_loss(d_fake.q_logits, codes, d_real.q_logits)
             d_loss = d_loss + float(s.mi_weight) * mi
         return d_loss, codes
@@ -194,9 +217,10 @@ class _Group:
         s, D = self.s, f.det.discriminator_
         fake = generate(s, f.det.generator_, self._mix(f), f.run.generator, len(idx), codes)
         t_out = f.det.target_(fake)
-        p_fake = F.softmax(t_out.logits, dim=-1)[..., FAKE]
-        eps = midrange_threshold(p_fake) if f.det.epsilon_ is None else f.det.epsilon_
-        kl = low_density_kl(p_fake, eps, strict=True)
+        ocan = s.density_term == "ocan-code"
+        p = F.softmax(t_out.logits, dim=-1)[..., FAKE if ocan else REAL]
+        eps = midrange_threshold(p) if f.det.epsilon_ is None else f.det.epsilon_
+        kl = low_density_kl(p, eps, strict=ocan)
         g_real, g_fake = D(f.data[idx]), D(fake)
         pt = pull_away(t_out.features if s.pull_away_on == "target" else g_fake.features)
         if s.feature_matching == "paired-logits":
@@ -206,7 +230,10 @@ class _Group:
         g_loss = pt + kl + fm
         parts = [pt, kl, fm]
         if self._use_mi():
-            mi = cross_entropy(g_fake.q_logits, codes)
+            if self._q_with_g():  # Eq. 7's whole L_MI, for G and Q's head
+                mi = mutual_info_loss(g_fake.q_logits, codes, g_real.q_logits)
+            else:  # Q trained with D: G's part of the MI term
+                mi = cross_entropy(g_fake.q_logits, codes)
             g_loss = g_loss + float(s.mi_weight) * mi
             parts.append(mi)
         if s.latent == "mix":
