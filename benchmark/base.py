@@ -109,10 +109,16 @@ class Detector(BaseEstimator):
         harness scales features, fitted on the training rows only.
     ``neural``
         True for detectors trained by gradient descent (used by reports and presets).
+    ``revision``
+        The detector's code revision: raise it in any change meant to move its results
+        (an algorithm, a default, a numerical path). It is part of a cell's identity, so a
+        run folder recomputes that detector's cells instead of reusing numbers the old
+        code computed (``docs/design.md``, "The life of a cell").
     """
 
     preprocessing: ClassVar[str] = "standard"
     neural: ClassVar[bool] = False
+    revision: ClassVar[int] = 1
     #: True where the class has ``fit_group(detectors, Xs)``: k folds trained as one batch.
     fold_batchable: ClassVar[bool] = False
 

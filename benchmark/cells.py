@@ -110,6 +110,7 @@ class Cell:
     preprocessing: str
     rho: float  # the data set's anomaly rate (for top-rho)
     extra: dict[str, Any] = field(default_factory=dict)
+    revision: int = 1  # the detector class's code revision (Detector.revision)
 
     def config_hash(self) -> str:
         payload = asdict(self) | {"schema": SCHEMA}

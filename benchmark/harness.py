@@ -154,6 +154,7 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
                     preprocessing=_preprocessing(cls, params),
                     rho=float(ds.anomaly_rate),
                     extra={TRAIN_CAP: cap} if binds else {},
+                    revision=int(getattr(cls, "revision", 1)),
                 )
                 record, reason = (
                     (None, "forced") if config.force else load_cell(config.output, cell)

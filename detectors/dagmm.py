@@ -32,7 +32,7 @@ rows (dropout off) and the score of a row is its energy.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -175,6 +175,9 @@ class DAGMM(NeuralDetector):
     ``norm_floor`` floors ``||x||`` in the relative distance at that fraction of the
     median training-row norm (``norm_floor_`` is the value used; 0 keeps a bare 1e-8).
     """
+
+    #: 2: ||x|| of the relative distance floored at norm_floor (2026-12-04).
+    revision: ClassVar[int] = 2
 
     preprocessing = "minmax"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.mixture import GaussianMixture
 
@@ -49,6 +51,9 @@ class GMM(Detector):
     the type used is ``covariance_type_``. ``"full"``, ``"diag"``, ``"tied"`` and
     ``"spherical"`` force one.
     """
+
+    #: 2: covariance_type="auto" by default (diagonal when rows < K (d + 1)) (2026-12-04).
+    revision: ClassVar[int] = 2
 
     def __init__(
         self,

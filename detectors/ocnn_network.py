@@ -48,6 +48,8 @@ Choices the paper leaves open (documented because they matter):
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import torch
 from torch import nn
@@ -87,6 +89,9 @@ class OCNNNetwork(NeuralDetector):
     ``history_`` holds per epoch the mean loss and hinge, ``r`` and the norms
     ``w_norm``/``v_norm`` (Frobenius norms of the output and hidden weights).
     """
+
+    #: 2: the weight penalties pass no gradient, ties at r get one (2026-12-04).
+    revision: ClassVar[int] = 2
 
     def __init__(
         self,

@@ -78,6 +78,24 @@ def test_rerun_skips_finished_cells_and_force_recomputes(tmp_path):
     assert run(changed, progress=False).n_computed == 2
 
 
+def test_a_new_code_revision_of_a_detector_recomputes_its_cells(tmp_path, monkeypatch):
+    """Numbers the old code computed are not reused after a change meant to move them:
+    the detector's ``revision`` is part of each cell's identity; other detectors' cells
+    are kept."""
+    cfg = _config(tmp_path, detectors=["gmm", "ocnn-neighbor"])
+    assert run(cfg, progress=False).n_computed == 4
+    gmm = get_detector("gmm").cls
+    monkeypatch.setattr(gmm, "revision", gmm.revision + 1)
+    pending = [p for p in plan(cfg, dry=True) if not p.done]
+    assert {(p.cell.label, p.reason) for p in pending} == {("gmm", "configuration changed")}
+    again = run(cfg, progress=False)
+    assert again.n_computed == 2 and again.n_skipped == 2
+    record = json.loads(
+        next((tmp_path / "run" / "cells" / "vowels" / "gmm").glob("*.json")).read_text()
+    )
+    assert record["cell"]["revision"] == gmm.revision
+
+
 def test_failures_are_recorded_and_the_run_goes_on(tmp_path):
     cfg = _config(
         tmp_path,

@@ -175,6 +175,9 @@ class GANDetector(NeuralDetector):
     :class:`NeuralDetector` parameters) in ``__init__``.
     """
 
+    #: 2: fold batching in lockstep (a Linear runs addmm, not a batched product; 2026-12-04).
+    revision: ClassVar[int] = 2
+
     #: Every GAN detector trains through a loop that takes k folds at once.
     fold_batchable: ClassVar[bool] = True
 
