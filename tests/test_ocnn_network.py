@@ -21,7 +21,6 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 from sklearn.metrics import roc_auc_score
 
 from benchmark.preprocessing import Preprocessor
@@ -33,12 +32,7 @@ from detectors.ocnn_network import OCNNNetwork
 STEPS = 1000
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
