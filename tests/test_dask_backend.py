@@ -93,7 +93,9 @@ def both(cluster, tmp_path_factory):
 def test_results_equal_the_local_backends_exactly(both):
     work, local, dask_ = both
     assert local.complete and dask_.complete and dask_.n_computed == 12
-    # Same cell, same seed, one math thread: every score and metric is bit for bit equal.
+    # Exact by construction: a Dask worker runs the same cell code as a local child, with
+    # the same seed, one math thread and the same libraries; a fold computed alone equals
+    # it in a group (lockstep fold batching). So every score and metric is bit for bit equal.
     assert compare_results(result_set(work / "local"), result_set(work / "dask")) == []
     keys = ["dataset", "detector", "fold", "policy"]
     a, b = (s.results.sort_values(keys).reset_index(drop=True) for s in (local, dask_))

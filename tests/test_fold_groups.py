@@ -41,6 +41,9 @@ def _saved(output: Path) -> dict[str, tuple[dict, dict]]:
 
 
 def _same_scores(a: dict, b: dict) -> None:
+    """Exact: a fold fitted in its group runs the lone fit's kernels on the same operands
+    (lockstep fold batching, ``detectors/neural/fold_batch.py``), and every other step of
+    a cell is the same code in both paths."""
     assert sorted(a) == sorted(b)
     for name in a:
         for key, values in a[name][1].items():
@@ -134,7 +137,7 @@ def test_compute_group_in_process_equals_compute_cell(tmp_path):
     for p, (record, arrays) in zip(pending, results):
         alone, alone_arrays = compute_cell(p.cell, p.inputs, p.cls)
         assert record["status"] == alone["status"] == "ok"
-        for key in arrays:
+        for key in arrays:  # exact by construction (see _same_scores)
             np.testing.assert_array_equal(arrays[key], alone_arrays[key])
 
 
