@@ -41,10 +41,12 @@ __all__ = [
 class RegularGANSettings:
     """What the loop reads besides the folds: noise, optimisers and OCAN's Keras options.
 
-    ``keras_style`` follows OCAN's Keras RGAN baseline: each epoch draws one generated row
-    per training row up front (the D steps use the rows of their minibatch), D's loss is
-    the mean BCE over the joint real + generated batch, and ``weight_penalty`` adds Keras's
-    ``l1_l2`` kernel regulariser of each player to its own loss.
+    ``keras_style`` follows OCAN's Keras RGAN baseline: the D steps take generated rows
+    drawn up front, one per training row of the epoch, D's loss is the mean BCE over the
+    joint real + generated batch, and ``weight_penalty`` adds Keras's ``l1_l2`` kernel
+    regulariser of each player to its own loss. ``fake_refresh`` (keras_style only) draws
+    those rows in blocks of that many minibatches instead of once per epoch, so none is
+    more than ``fake_refresh`` G steps old; None: one block per epoch, as the Keras loop.
     """
 
     noise_dim: int
@@ -55,6 +57,7 @@ class RegularGANSettings:
     g_lr: float
     keras_style: bool = False
     weight_penalty: float = 0.0
+    fake_refresh: int | None = None
 
 
 @dataclass
@@ -65,7 +68,9 @@ class GANFold:
     G: nn.Module
     data: torch.Tensor
     run: EpochRun
-    fakes: torch.Tensor | None = None  # keras_style: this epoch's generated rows
+    fakes: torch.Tensor | None = None  # keras_style: the current block's generated rows
+    used: int = 0  # rows of ``fakes`` the D steps have taken
+    left: int = 0  # rows of the epoch not yet drawn
 
     @classmethod
     def start(
@@ -80,13 +85,28 @@ class GANFold:
         """A fold and its :class:`EpochRun` (``run_options``: batch size, epochs, ...)."""
         fold = cls(D, G, data, EpochRun(data.shape[0], generator=generator, **run_options))
         if s.keras_style:
-            fold.run.on_epoch = lambda epoch: fold._draw_fakes(s)
+            fold.run.on_epoch = lambda epoch: fold._new_epoch()
         return fold
 
-    def _draw_fakes(self, s: RegularGANSettings) -> None:
-        with torch.no_grad():
-            n, gen, device = self.data.shape[0], self.run.generator, self.data.device
-            self.fakes = self.G(sample_noise(n, s.noise_dim, s.noise, gen, device))
+    def _new_epoch(self) -> None:
+        self.fakes, self.used, self.left = None, 0, self.data.shape[0]
+
+    def next_fakes(self, s: RegularGANSettings, k: int) -> torch.Tensor:
+        """keras_style: the generated rows of a D step on ``k`` real rows, taken in order
+        from the current block; a new block (the epoch's next ``fake_refresh`` minibatches'
+        worth, or the whole epoch's) is drawn from the current G when it is used up."""
+        if self.fakes is None or self.used + k > self.fakes.shape[0]:
+            n = self.left
+            if s.fake_refresh is not None:
+                n = min(n, s.fake_refresh * self.run.batch_size)
+            n = max(n, k)
+            with torch.no_grad():
+                gen, device = self.run.generator, self.data.device
+                self.fakes = self.G(sample_noise(n, s.noise_dim, s.noise, gen, device))
+            self.used, self.left = 0, max(self.left - n, 0)
+        fake = self.fakes[self.used : self.used + k]
+        self.used += k
+        return fake
 
 
 def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
@@ -116,7 +136,7 @@ class _Group:
         s = self.s
         real = f.data[rows]
         if s.keras_style:
-            fake = f.fakes[rows]
+            fake = f.next_fakes(s, len(rows))
         else:
             with torch.no_grad():
                 fake = f.G(self._noise(f, len(rows)))
