@@ -1,20 +1,29 @@
-"""RDA: the quick budget trains the autoencoder far enough for the l2,1 step to be sparse."""
+"""RDA: the quick budget trains the autoencoder far enough to rank real anomalies."""
 
 from __future__ import annotations
 
 import numpy as np
-import torch
+import pytest
+from sklearn.metrics import roc_auc_score
 
-from benchmark.registry import get_detector
+from benchmark.preprocessing import Preprocessor
+from benchmark.registry import get_dataset, get_detector
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def test_quick_budget_does_not_let_the_shrinkage_take_every_training_row():
-    # With 300 steps shared by 5 rounds, the sigmoid autoencoder was still near its
-    # initial output (about 0.5 per feature) when the l2,1 step ran, so every training
-    # row got S != 0 and the later rounds trained on the autoencoder's own output
-    # (Mammography's AUROC fell to 0.45). Here 300 steps flag all 3000 rows.
-    rng = np.random.default_rng(0)
-    X = np.clip(rng.gamma(1.0, 0.08, size=(3000, 6)), 0.0, 1.0)  # skewed toward 0
-    torch.set_num_threads(1)
-    det = get_detector("rda").build("quick", random_state=0, device="cpu").fit(X)
-    assert (det.train_outlier_norms_ > 0).mean() < 0.9
+def test_quick_budget_ranks_mammography_anomalies_above_its_normals():
+    # With 300 steps shared by 5 rounds the sigmoid autoencoder was still near its initial
+    # output when the l2,1 step ran, and the later rounds trained on its own output:
+    # AUROC 0.32-0.41 on this split (seeds 0-2). The quick cap of 3000 steps gives
+    # 0.897-0.900 (seeds 0-2, AMD EPYC), so 0.8 leaves room for other CPUs' rounding.
+    ds = get_dataset("mammography").load()
+    normal, anomalies = ds.X[ds.y == 0], ds.X[ds.y == 1]
+    order = np.random.default_rng(0).permutation(len(normal))
+    n_train = int(0.8 * len(normal))
+    pre = Preprocessor("minmax").fit(normal[order[:n_train]])
+    train = pre.transform(normal[order[:n_train]])
+    test = pre.transform(np.vstack([normal[order[n_train:]], anomalies]))
+    y = np.r_[np.zeros(len(normal) - n_train), np.ones(len(anomalies))]
+    det = get_detector("rda").build("quick", random_state=0, device="cpu").fit(train)
+    assert roc_auc_score(y, det.decision_function(test)) > 0.8
