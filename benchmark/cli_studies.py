@@ -130,6 +130,7 @@ def design_study(args: argparse.Namespace, argv: list[str]) -> int:
         DEFAULT_DATASETS,
         default_run_dir,
         design_config,
+        label_variant_configs,
         run_design_study,
     )
 
@@ -151,7 +152,10 @@ def design_study(args: argparse.Namespace, argv: list[str]) -> int:
         splits_dir=args.splits_dir,
     )
     if args.dry_run:
-        return print_plan([plan(design_config(names, default_run_dir(output), **common), dry=True)])
+        run_dir = default_run_dir(output)
+        configs = [design_config(names, run_dir, **common)]
+        configs += label_variant_configs(names, run_dir, **common)
+        return print_plan([plan(config, dry=True) for config in configs])
     command = f"python run_benchmark.py {shlex.join(argv)}"
     study = run_design_study(names, output, progress=not args.quiet, command=command, **common)
     print(f"wrote {output} and {study.figure}")

@@ -174,9 +174,10 @@ def test_cli_dry_run_lists_the_cells_and_computes_nothing(tmp_path, capsys):
     argv += ["--output", str(out), "--splits-dir", str(tmp_path / "splits")]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    n = len(VARIANTS) * 2
+    n = (len(VARIANTS) + len(LABEL_VARIANTS)) * 2  # the label variants are counted too
     assert f"{n} cells: 0 done, {n} to compute" in text
     assert "pending  vowels/earlier-core/fold1" in text
+    assert "pending  vowels/eps-anomaly-fraction/fold1" in text
     assert not out.exists() and not (tmp_path / "d-run" / "cells").exists()
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "DesignStudy",
     "design_config",
     "default_run_dir",
+    "label_variant_configs",
     "landing",
     "run_design_study",
 ]
@@ -270,6 +271,27 @@ def anomaly_fraction(dataset: str) -> float:
     return float(np.mean(np.asarray(get_dataset(dataset).load().y) != 0))
 
 
+def label_variant_configs(
+    datasets: Sequence[str],
+    run_dir: Path | str,
+    extra_params: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> list[RunConfig]:
+    """One run of :data:`LABEL_VARIANTS` per data set, each with ``eps_quantile`` set to
+    that data set's anomaly fraction (the paper's rule), on the study's splits; cells in
+    ``run_dir/anomaly-fraction/<data set>``."""
+    configs = []
+    for ds in datasets:
+        frac = {"eps_quantile": anomaly_fraction(ds)}
+        variants = {
+            label: (name, params | frac | dict(extra_params or {}))
+            for label, (name, params) in LABEL_VARIANTS.items()
+        }
+        out = Path(run_dir) / "anomaly-fraction" / ds
+        configs.append(variants_config([ds], variants, out, **options))
+    return configs
+
+
 def _label_variant_runs(
     datasets: Sequence[str],
     run_dir: Path,
@@ -277,17 +299,11 @@ def _label_variant_runs(
     progress: bool,
     **options: Any,
 ) -> pd.DataFrame:
-    """Run :data:`LABEL_VARIANTS` data set by data set, each with ``eps_quantile`` set to
-    that data set's anomaly fraction (the paper's rule), on the study's splits."""
-    frames = []
-    for ds in datasets:
-        frac = {"eps_quantile": anomaly_fraction(ds)}
-        variants = {
-            label: (name, params | frac | dict(extra_params or {}))
-            for label, (name, params) in LABEL_VARIANTS.items()
-        }
-        config = variants_config([ds], variants, run_dir / "anomaly-fraction" / ds, **options)
-        frames.append(_auroc_frame(run(config, progress=progress).results))
+    """Run :func:`label_variant_configs` and return their AUROC rows."""
+    frames = [
+        _auroc_frame(run(config, progress=progress).results)
+        for config in label_variant_configs(datasets, run_dir, extra_params, **options)
+    ]
     return pd.concat(frames, ignore_index=True) if frames else _auroc_frame(pd.DataFrame())
 
 
