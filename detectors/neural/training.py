@@ -26,7 +26,6 @@ __all__ = [
     "resolve_device",
     "torch_seed",
     "train_loop",
-    "watch_weights",
     "initial_norm",
 ]
 
@@ -215,7 +214,7 @@ def train_loop(
 # Norms at initialisation, by parameter: id -> (weak reference, Frobenius norm). Recorded by
 # a global optimiser step pre-hook at each optimiser's first step (the weights are then
 # still as initialised, whichever init the detector applied), so no training loop,
-# plain or fold-batched, needs to call anything; watch_weights() records them explicitly.
+# plain or fold-batched, needs to call anything.
 _INITIAL: dict[int, tuple[weakref.ref, float]] = {}
 _STEPPED: weakref.WeakSet = weakref.WeakSet()
 _HOOK: list = []
@@ -227,17 +226,6 @@ def _record(param: torch.Tensor) -> None:
     key = id(param)
     ref = weakref.ref(param, lambda _, key=key: _INITIAL.pop(key, None))
     _INITIAL[key] = (ref, float(param.detach().norm()))
-
-
-def watch_weights(*modules: nn.Module) -> None:
-    """Record the norm of every weight matrix of ``modules`` now, as its initial norm.
-
-    Only needed for weights trained without a ``torch.optim`` optimiser: those are
-    recorded at their optimiser's first step. A matrix already recorded keeps its norm.
-    """
-    for module in modules:
-        for param in module.parameters():
-            _record(param)
 
 
 def initial_norm(param: torch.Tensor) -> float | None:
