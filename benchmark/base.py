@@ -11,7 +11,7 @@ Every detector is a scikit-learn estimator (hyper-parameters stored unchanged in
 
 Subclasses implement ``_fit(X)`` and ``_score(X)`` on validated float64 arrays; the base
 class does the validation, computes the training scores and the threshold.  Other
-threshold rules are applied from outside by :mod:`benchmark.thresholds`.
+threshold rules are applied from outside by :mod:`benchmark.evaluation.thresholds`.
 
 After every fit the base class checks that the model did not collapse: training scores
 whose central 90 % spread over less than :data:`COLLAPSE_SPREAD` of their magnitude give

@@ -59,7 +59,7 @@ class UnknownNameError(KeyError):
 
 #: The presets every registered detector declares, and the only ones anything accepts:
 #: ``quick`` (capped budgets, the default), ``paper`` (the paper's budgets) and ``smoke``
-#: (tiny budgets: the CI regression check, :mod:`benchmark.regression`).
+#: (tiny budgets: the CI regression check, :mod:`benchmark.studies.smoke_reference`).
 PRESETS: tuple[str, ...] = ("quick", "paper", "smoke")
 
 #: The preset used wherever none is named (CLI, ``RunConfig``, ``DetectorSpec``).

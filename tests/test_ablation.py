@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.ablation import modes_variants, paired_modes_test, run_modes_ablation
-from benchmark.tables import ModesVariant, modes_table, parse_label
+from benchmark.report.paper_tables import ModesVariant, modes_table, parse_label
+from benchmark.studies.ablation import modes_variants, paired_modes_test, run_modes_ablation
 
 
 def _rows(label: str, dataset: str, fold: int, auroc: float, status: str = "ok") -> list[dict]:
@@ -94,7 +94,7 @@ def test_paired_test_compares_ten_modes_with_one_fold_by_fold():
 
 
 def test_holm_adjusts_in_order_and_keeps_nan():
-    from benchmark.ablation import holm
+    from benchmark.studies.ablation import holm
 
     got = holm(np.array([0.01, 0.04, np.nan, 0.03]))
     np.testing.assert_allclose(got[[0, 1, 3]], [0.03, 0.06, 0.06])

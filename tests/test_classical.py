@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 from sklearn.svm import OneClassSVM
 
-from benchmark.preprocessing import Preprocessor
+from benchmark.evaluation.preprocessing import Preprocessor
 from benchmark.registry import get_dataset, get_detector
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.cli import build_parser, main
+from benchmark.cli.main import build_parser, main
 from benchmark.registry import DEFAULT_PRESET, PRESETS
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from benchmark.cli import main
+from benchmark.cli.main import main
 
 
 def _files(root):
@@ -103,10 +103,10 @@ def _no_compute(*args, **kwargs):
     ],
 )
 def test_dry_run_computes_and_writes_nothing_in_every_mode(cwd, capsys, monkeypatch, argv, n_cells):
-    import benchmark.harness
+    import benchmark.engine.harness
 
-    monkeypatch.setattr(benchmark.harness, "run", _no_compute)
-    monkeypatch.setattr(benchmark.harness, "execute_cell", _no_compute)
+    monkeypatch.setattr(benchmark.engine.harness, "run", _no_compute)
+    monkeypatch.setattr(benchmark.engine.harness, "execute_cell", _no_compute)
     assert main([*argv, "--dry-run", "--quiet"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     counts = f"{n_cells} cells: 0 done, {n_cells} to compute (dry run: nothing computed)"
@@ -118,9 +118,9 @@ def test_dry_run_computes_and_writes_nothing_in_every_mode(cwd, capsys, monkeypa
 
 
 def test_dry_run_of_report_and_update_reference_writes_nothing(tmp_path, capsys, monkeypatch):
-    import benchmark.regression
-    from benchmark.harness import RunConfig, run
-    from benchmark.regression import REFERENCE
+    import benchmark.studies.smoke_reference
+    from benchmark.engine.harness import RunConfig, run
+    from benchmark.studies.smoke_reference import REFERENCE
 
     out = tmp_path / "run"
     config = RunConfig(
@@ -133,7 +133,7 @@ def test_dry_run_of_report_and_update_reference_writes_nothing(tmp_path, capsys,
     assert main(["--report", str(out), "--dry-run"]) == 0
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
     assert "over its 2 finished cells (2 ok, 0 failed)" in capsys.readouterr().out
-    monkeypatch.setattr(benchmark.regression, "update_reference", _no_compute)
+    monkeypatch.setattr(benchmark.studies.smoke_reference, "update_reference", _no_compute)
     stamp = REFERENCE.stat().st_mtime_ns
     assert main(["--update-reference", "--dry-run"]) == 0
     assert "would rerun the smoke configuration" in capsys.readouterr().out

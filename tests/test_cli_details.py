@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.cli import build_parser, main
+from benchmark.cli.main import build_parser, main
 from benchmark.data import DataError, load_user_file
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.registry import datasets
 
 

@@ -14,9 +14,9 @@ import torch
 from torch import nn
 
 from benchmark.base import COLLAPSE_SPREAD, CollapseWarning, Detector, score_spread
-from benchmark.fold_groups import compute_group
-from benchmark.harness import RunConfig, plan, run
-from benchmark.preprocessing import Preprocessor
+from benchmark.engine.fold_groups import compute_group
+from benchmark.engine.harness import RunConfig, plan, run
+from benchmark.evaluation.preprocessing import Preprocessor
 from benchmark.registry import get_dataset, get_detector, register_detector
 from benchmark.report import write_report
 from detectors.neural.training import WEIGHT_COLLAPSE_RATIO, NeuralDetector, initial_norm

@@ -110,7 +110,7 @@ FAR_TAIL_EXCEPTIONS: dict[str, tuple[float, str]] = {}
 def test_scores_far_tail_anomalies_as_anomalies(name):
     """The guard against the inverted MMOC-GAN core (AUROC 0.00 on such a toy): AUROC on
     far-tail anomalies must be clearly above chance, with the harness's own scaling."""
-    from benchmark.preprocessing import Preprocessor
+    from benchmark.evaluation.preprocessing import Preprocessor
 
     train, X_test, y_test = far_tail()
     spec = detectors()[name]

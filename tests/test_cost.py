@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark import cost_calibration
-from benchmark.cost import (
+from benchmark.engine import cost_calibration
+from benchmark.engine.cost import (
     COST_MODELS,
     Calibration,
     estimate_lines,
@@ -15,7 +15,7 @@ from benchmark.cost import (
     progress_weights,
     training_budget,
 )
-from benchmark.harness import RunConfig, plan
+from benchmark.engine.harness import RunConfig, plan
 from benchmark.registry import detectors
 from detectors.dagmm import DAGMM
 from detectors.rda import RDA
@@ -90,7 +90,7 @@ def test_the_paper_preset_is_estimated_far_dearer_than_the_quick_one(tmp_path):
     quick = estimate_lines(plan(_config(tmp_path, "quick"), dry=True), 2)
     paper = estimate_lines(plan(_config(tmp_path, "paper"), dry=True), 2)
     assert quick[0].startswith("expected CPU time of the 6 cells")
-    assert "benchmark/cost_calibration.json" in quick[0]
+    assert "benchmark/engine/cost_calibration.json" in quick[0]
     assert [line.split()[0] for line in paper[1:]] == ["dagmm", "gmm", "ocan", "total"]
     assert "with 2 cells at a time" in paper[-1]
     # thyroid's DAGMM alone is 20000 epochs at the paper's budget, 1000 steps in quick
@@ -107,7 +107,7 @@ def test_a_detector_without_a_model_is_said_so_and_weighs_as_the_median_cell(tmp
 
 
 def test_dry_run_prints_the_estimate(tmp_path, monkeypatch, capsys):
-    from benchmark.cli import main
+    from benchmark.cli.main import main
 
     monkeypatch.chdir(tmp_path)  # the default output and splits folders land here
 
@@ -122,7 +122,7 @@ def test_dry_run_prints_the_estimate(tmp_path, monkeypatch, capsys):
 def test_fold_batching_speeds_up_the_training_steps_only():
     """A grouped fold's training steps cost 1 / GROUP_SPEEDUP of a lone fit's; AnoGAN's
     latent search, and every detector's set-up and scoring terms, are not divided."""
-    from benchmark.cost import GROUP_SPEEDUP, cell_cost
+    from benchmark.engine.cost import GROUP_SPEEDUP, cell_cost
     from benchmark.registry import get_detector
 
     cal = load_calibration()

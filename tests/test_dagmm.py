@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from benchmark.preprocessing import Preprocessor
+from benchmark.evaluation.preprocessing import Preprocessor
 from benchmark.registry import get_dataset
 from detectors.dagmm import DAGMM, gmm_energy, gmm_parameters, resolve_architecture
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.backends import DASK_MISSING
-from benchmark.cli import main
+from benchmark.cli.main import main
+from benchmark.engine.backends import DASK_MISSING
+from benchmark.engine.harness import RunConfig, plan, run
+from benchmark.engine.workers import EVENT_LOG
 from benchmark.faults.runs import (
     ROOT,
     cli_command,
@@ -29,15 +31,13 @@ from benchmark.faults.runs import (
     start_run,
     temp_files,
 )
-from benchmark.harness import RunConfig, plan, run
-from benchmark.isolation import EVENT_LOG
-from benchmark.locking import CellLock, lock_path
+from benchmark.store.locking import CellLock, lock_path
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 import benchmark.faults.detectors  # noqa: E402,F401  (registers the fault-* test doubles)
-from benchmark.dask_engine import LOCAL_ALLOWED_FAILURES  # noqa: E402
+from benchmark.engine.dask_backend import LOCAL_ALLOWED_FAILURES  # noqa: E402
 
 #: The grid both backends run: two bundled sets, two classical detectors and a small GAN.
 GRID = dict(
@@ -354,7 +354,7 @@ def test_bad_backend_arguments_are_one_line_before_any_work(cwd, capsys, argv, m
 
 
 def test_without_dask_the_backend_is_one_line_saying_how_to_install_it(cwd, capsys, monkeypatch):
-    monkeypatch.setattr("benchmark.backends.find_spec", lambda name: None)
+    monkeypatch.setattr("benchmark.engine.backends.find_spec", lambda name: None)
     assert main(["--datasets", "vowels", "--backend", "dask", "--local-workers", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"error: {DASK_MISSING}" and "pip install 'mmoc-bench[dask]'" in err

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from benchmark.cli import main
-from benchmark.preprocessing import Preprocessor
-from benchmark.protocols import make_splits
+from benchmark.cli.main import main
+from benchmark.evaluation.preprocessing import Preprocessor
+from benchmark.evaluation.protocols import make_splits
 from benchmark.registry import get_dataset
 from benchmark.studies.design_report import write_report
 from benchmark.studies.mmoc_design import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from benchmark.faults.cli_trials import concurrency_trial
 from benchmark.faults.inprocess_trials import lock_trial
-from benchmark.locking import CellLock
+from benchmark.store.locking import CellLock
 
 
 def test_two_runs_at_once_compute_each_cell_once(tmp_path, reference):

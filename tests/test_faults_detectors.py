@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 
 from benchmark import atomic
-from benchmark.cli import main
+from benchmark.cli.main import main
 from benchmark.faults.cli_trials import detector_fault_trial
 from benchmark.faults.disk import disk_full
 from benchmark.faults.inprocess_trials import disk_full_trial, memory_trial

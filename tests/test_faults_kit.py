@@ -36,7 +36,7 @@ def test_no_module_of_the_product_imports_the_fault_kit():
 
 _PRODUCT_ONLY = """
 import sys
-import benchmark.cli
+import benchmark.cli.main
 from benchmark.registry import detectors
 known = detectors(include_hidden=True)
 print(sorted(n for n in known if n.startswith("fault-")), "benchmark.faults" in sys.modules)

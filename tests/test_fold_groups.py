@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import benchmark.faults.detectors  # noqa: F401  (registers fault-group-fit)
-from benchmark.cost import longest_first, planned_costs
-from benchmark.fold_groups import compute_group, fold_groups, run_group
-from benchmark.harness import RunConfig, plan, run
-from benchmark.locking import CellLock, lock_path
+from benchmark.engine.cost import longest_first, planned_costs
+from benchmark.engine.fold_groups import compute_group, fold_groups, run_group
+from benchmark.engine.harness import RunConfig, plan, run
+from benchmark.store.locking import CellLock, lock_path
 
 FOLDS = 3
 
@@ -130,7 +130,7 @@ def test_units_group_only_fold_batchable_detectors_and_keep_the_plan_order(tmp_p
 
 
 def test_compute_group_in_process_equals_compute_cell(tmp_path):
-    from benchmark.cells import compute_cell
+    from benchmark.evaluation.compute import compute_cell
 
     pending = plan(_config(tmp_path, "run", ["mmoc-gan-cat"]))
     results = compute_group([p.cell for p in pending], [p.inputs for p in pending], pending[0].cls)

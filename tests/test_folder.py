@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.cli import main
+from benchmark.cli.main import main
 from benchmark.data.dataset import Dataset
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 
 
 def _blobs(name: str, seed: int) -> Dataset:

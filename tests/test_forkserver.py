@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import sys
 
-import benchmark.cli  # noqa: F401  (what run_benchmark.py, the main module, imports)
-from benchmark import isolation
+import benchmark.cli.main  # noqa: F401  (what run_benchmark.py, the main module, imports)
+from benchmark.engine import workers as isolation
 
 
 def _report(conn) -> None:
     """In a child: what it inherited, and the thread counts after ``limit_threads(1)``."""
     from threadpoolctl import threadpool_info
 
-    from benchmark import limits
+    from benchmark.engine import limits
 
     warm = limits._WARM is not None
     limits.limit_threads(1)
     threads = sorted({lib["num_threads"] for lib in threadpool_info()})
-    conn.send(("torch" in sys.modules, "benchmark.cli" in sys.modules, warm, threads))
+    conn.send(("torch" in sys.modules, "benchmark.cli.main" in sys.modules, warm, threads))
 
 
 def test_preload_lists_the_suite_first_then_every_module_of_ours_imported_here():
     preload = isolation._preload()
     assert preload[: len(isolation._PRELOAD)] == isolation._PRELOAD
-    assert "benchmark.cli" in preload and "benchmark.isolation" in preload
+    assert "benchmark.cli.main" in preload and "benchmark.engine.workers" in preload
     assert len(preload) == len(set(preload))
     assert not [name for name in preload if name.split(".")[0] not in ("benchmark", "detectors")]
 

@@ -293,7 +293,7 @@ def test_the_earlier_core_inverts_on_far_tail_anomalies():
     defaults."""
     from test_common import far_tail
 
-    from benchmark.preprocessing import Preprocessor
+    from benchmark.evaluation.preprocessing import Preprocessor
 
     earlier = {
         "feature_matching": "mean-hidden",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmark.gpus import gpu_for, use_gpu_for
+from benchmark.engine.gpus import gpu_for, use_gpu_for
 
 NAMES = [f"cardio/mmoc-gan-cat/fold{k}" for k in range(5)] + [
     f"{ds}/ocan/fold{k}" for ds in ("thyroid", "vowels", "musk") for k in range(5)

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmark.engine.harness import RunConfig, plan, run
 from benchmark.faults.detectors import FAULT_DETECTORS
-from benchmark.harness import RunConfig, plan, run
 from benchmark.registry import get_detector
 
 ROOT = Path(__file__).resolve().parents[1]

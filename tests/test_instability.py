@@ -11,10 +11,10 @@ import pandas as pd
 
 from benchmark.report.document import Document
 from benchmark.report.load import RunData
+from benchmark.report.rank_tables import matrix_table
 from benchmark.report.render import _across_section
 from benchmark.report.stats import metric_matrix
-from benchmark.report.tables import matrix_table
-from benchmark.tabular import below_chance_mark, write_table
+from benchmark.report.text_table import below_chance_mark, write_table
 
 #: (AUROC, AUPRC) of folds 0-4 in results/paper/results.csv (train-quantile rows).
 PAPER_FOLDS = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from benchmark.data.synthetic import gaussian_modes
-from benchmark.harness import run
+from benchmark.engine.config import RunConfig
+from benchmark.engine.harness import run
 from benchmark.registry import detectors
-from benchmark.run_config import RunConfig
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from benchmark.metrics import ranking_metrics, thresholded_metrics
-from benchmark.thresholds import apply_policy
+from benchmark.evaluation.metrics import ranking_metrics, thresholded_metrics
+from benchmark.evaluation.thresholds import apply_policy
 
 
 def test_thresholded_metrics_by_hand():

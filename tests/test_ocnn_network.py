@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from benchmark.preprocessing import Preprocessor
+from benchmark.evaluation.preprocessing import Preprocessor
 from benchmark.registry import get_dataset
 from detectors.ocnn_network import OCNNNetwork
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from benchmark.data.dataset import DataError, Dataset
-from benchmark.protocols import make_splits
+from benchmark.evaluation.protocols import make_splits
+from benchmark.evaluation.splits import get_splits
 from benchmark.registry import get_dataset
-from benchmark.splits import get_splits
 
 
 @pytest.fixture(scope="module")

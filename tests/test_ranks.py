@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from benchmark.data.dataset import Dataset
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.report import figures, write_report
 from benchmark.report.stats import complete_block
 

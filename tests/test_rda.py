@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from benchmark.preprocessing import Preprocessor
+from benchmark.evaluation.preprocessing import Preprocessor
 from benchmark.registry import get_dataset, get_detector
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmark.base import Detector
-from benchmark.harness import RunConfig
+from benchmark.engine.harness import RunConfig
 from benchmark.registry import (
     DEFAULT_PRESET,
     PRESETS,
@@ -179,7 +179,7 @@ def test_a_plugin_package_registers_through_entry_points(tmp_path):
     out = _python(
         f"""
         import sys
-        from benchmark.cli import main
+        from benchmark.cli.main import main
         main(["--list"])
         code = main(["--datasets", "toy-data", "--detectors", "toy-norm,gmm", "--folds", "2",
                      "--output", r"{tmp_path / "run"}", "--quiet"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.harness import plan
+from benchmark.engine.harness import plan
 from benchmark.registry import detectors
-from benchmark.regression import (
+from benchmark.studies.smoke_reference import (
     REFERENCE,
     SMOKE_PRESET,
     compare,
@@ -93,12 +93,12 @@ def test_new_failure_is_reported(smoke):
 
 
 def test_update_reference_is_the_regression_modules_command(monkeypatch, capsys):
-    """``--update-reference`` rewrites the reference through benchmark.regression; a
+    """``--update-reference`` rewrites the reference through benchmark.studies.smoke_reference; a
     missing value (a failed smoke cell) makes it exit 1."""
     import pandas as pd
 
-    import benchmark.regression as regression
-    from benchmark.cli import main
+    import benchmark.studies.smoke_reference as regression
+    from benchmark.cli.main import main
 
     written = []
 

@@ -13,11 +13,11 @@ from scipy.stats import friedmanchisquare
 from benchmark import registry
 from benchmark.data.dataset import Dataset
 from benchmark.data.synthetic import production_line
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.registry import DatasetSpec
 from benchmark.report import write_report
 from benchmark.report.stats import friedman, rank_matrix, wins
-from benchmark.tabular import bold_best
+from benchmark.report.text_table import bold_best
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TINY = {"max_steps": 3, "n_modes": 3}
@@ -108,7 +108,7 @@ def test_figures_are_valid_images(tiny_run):
 
 def test_report_regenerates_after_the_folder_moves(tiny_run, tmp_path, capsys):
     """``--report`` on a copy, with the original folder gone, rebuilds the same report."""
-    from benchmark.cli import main
+    from benchmark.cli.main import main
 
     run_dir, md = tiny_run
     old = md.read_text(encoding="utf-8").splitlines()
@@ -168,7 +168,7 @@ def test_bold_best_marks_column_maxima_and_ignores_nan():
 
 
 def test_table2_from_ablation_cells(tmp_path):
-    """Cells labelled mmoc-gan-cat-m<m> (benchmark.ablation's labels) make Table 2."""
+    """Cells labelled mmoc-gan-cat-m<m> (benchmark.studies.ablation's labels) make Table 2."""
     from benchmark.report.load import RunData
     from benchmark.report.table2 import table2_tables
 
@@ -242,7 +242,7 @@ def test_table1_files_are_named_after_their_own_data_set(tmp_path):
 
 def test_mean_std_has_one_format():
     """Table 1 cells, matrices and studies share one layout: 3 decimals, (k/n), n/a, failed."""
-    from benchmark.tabular import fmt_mean_std, format_mean_std
+    from benchmark.report.text_table import fmt_mean_std, format_mean_std
 
     assert fmt_mean_std(pd.Series([0.7, 0.9, np.nan]), 3) == "0.800 ± 0.141 (2/3)"
     assert fmt_mean_std(pd.Series([0.5])) == "0.500 ± 0.000"
@@ -255,8 +255,10 @@ def test_mean_std_has_one_format():
 
 def test_figure4_refit_is_the_cells_model(tiny_run):
     """Figure 4 refits through the cell pipeline: the refit scores are the saved ones."""
-    from benchmark.cells import Cell, CellInputs, fit_cell
-    from benchmark.protocols import make_splits
+    from benchmark.evaluation.cell import Cell
+    from benchmark.evaluation.compute import fit_cell
+    from benchmark.evaluation.inputs import CellInputs
+    from benchmark.evaluation.protocols import make_splits
     from benchmark.registry import detectors
     from benchmark.report.load import load_run
 
@@ -282,4 +284,4 @@ def test_report_modules_read_files_and_never_reach_the_harness():
             for target in graph[todo.pop()] - seen:
                 seen.add(target)
                 todo.append(target)
-        assert "benchmark.harness" not in seen, module
+        assert "benchmark.engine.harness" not in seen, module

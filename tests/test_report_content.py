@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.transforms import Bbox
 
 from benchmark.data.dataset import Dataset
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.report import figures, write_report
 
 
@@ -68,7 +68,7 @@ def test_runtime_table_comes_from_the_cells(report):
 def test_table2_hint_names_the_command_line_flag(report):
     _, text, _ = report
     assert "Table 2 skipped" in text and "--ablation modes" in text
-    assert "benchmark/ablation.py" not in text
+    assert "benchmark/studies/ablation.py" not in text
 
 
 def test_latex_tables_escape_underscores(report):

@@ -8,15 +8,17 @@ import pickle
 import numpy as np
 import pytest
 
-from benchmark import inputs as inputs_mod
-from benchmark.cells import TRAIN_CAP, compute_cell, load_cell
 from benchmark.data.synthetic import gaussian_modes, production_line
-from benchmark.harness import plan, run
-from benchmark.inputs import CellInputs, FoldInputs, RowFile, capped_rows, read_rows
-from benchmark.isolation import timeout_error
+from benchmark.engine.config import RunConfig, parse_train_caps
+from benchmark.engine.harness import plan, run
+from benchmark.engine.workers import timeout_error
+from benchmark.evaluation import inputs as inputs_mod
+from benchmark.evaluation.cell import TRAIN_CAP
+from benchmark.evaluation.compute import compute_cell
+from benchmark.evaluation.inputs import CellInputs, FoldInputs, RowFile, capped_rows, read_rows
 from benchmark.registry import datasets, get_detector
-from benchmark.run_config import RunConfig, parse_train_caps
-from benchmark.tables import CAPPED_MARK, table1
+from benchmark.report.paper_tables import CAPPED_MARK, table1
+from benchmark.store.records import load_cell
 from detectors.ocsvm import OCSVM
 
 
@@ -99,7 +101,7 @@ def test_the_harness_cap_fits_the_rows_ocsvms_own_max_samples_chose(tmp_path):
     """Moving OCSVM's cap into the harness kept its fitted model: same draw, same rows."""
     config = _config(tmp_path, ["ocsvm"], caps={"ocsvm": 120})
     p = plan(config, dry=True)[0]
-    from benchmark.cells import fit_cell
+    from benchmark.evaluation.compute import fit_cell
 
     fitted = fit_cell(p.cell, p.inputs, p.cls)
     scaled_all = fitted.preprocessor.transform(p.inputs.materialise().X_train)

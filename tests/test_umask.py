@@ -10,7 +10,7 @@ import pytest
 
 from benchmark.atomic import atomic_write_text, current_umask
 from benchmark.data.dataset import Dataset
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.report import write_report
 
 

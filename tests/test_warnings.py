@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.report import write_report
 
 

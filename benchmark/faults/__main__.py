@@ -49,7 +49,7 @@ def run_all(work: Path, kills: int = 10, bad_files: int = 200, seed: int = 0) ->
 
 def _cli(argv: list[str]) -> int:
     import benchmark.faults.detectors  # noqa: F401  (registers the fault-* detectors)
-    from benchmark.cli import main as cli_main
+    from benchmark.cli.main import main as cli_main
 
     return cli_main(argv)
 

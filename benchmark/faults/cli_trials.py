@@ -34,7 +34,7 @@ from benchmark.faults.runs import (
     temp_files,
     wait_run,
 )
-from benchmark.locking import CellLock
+from benchmark.store.locking import CellLock
 
 __all__ = ["FAULTY", "crash_trial", "sigint_trial", "concurrency_trial", "detector_fault_trial"]
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.data import DataError, load_user_file
+from benchmark.engine.harness import plan, run
+from benchmark.engine.workers import EVENT_LOG
 from benchmark.faults.data import malformed_file
 from benchmark.faults.detectors import FAULT_DETECTORS
 from benchmark.faults.disk import disk_full
@@ -34,9 +36,7 @@ from benchmark.faults.runs import (
     result_set,
     temp_files,
 )
-from benchmark.harness import plan, run
-from benchmark.isolation import EVENT_LOG
-from benchmark.locking import CellLock, lock_path
+from benchmark.store.locking import CellLock, lock_path
 
 __all__ = [
     "CELL_DAMAGE",

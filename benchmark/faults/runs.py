@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.harness import RunConfig
-from benchmark.isolation import EVENT_LOG
+from benchmark.engine.harness import RunConfig
+from benchmark.engine.workers import EVENT_LOG
 
 __all__ = [
     "ROOT",

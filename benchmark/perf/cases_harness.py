@@ -34,7 +34,7 @@ class Trivial(Detector):
 
 def _run(work: Path, name: str, **config) -> tuple[float, float, int]:
     """Run a config in ``work/name``: (wall seconds, summed fit + score seconds, cells)."""
-    from benchmark.harness import RunConfig, run
+    from benchmark.engine.harness import RunConfig, run
 
     output = work / name
     start = time.perf_counter()

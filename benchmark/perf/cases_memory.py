@@ -44,7 +44,7 @@ def _figure(case: str, what: str, peaks: dict[str, float]) -> Figure:
     "bundled set), each in its own child as in a run, --n-jobs 2",
 )
 def _shuttle(args: argparse.Namespace) -> list[Figure]:
-    from benchmark.harness import RunConfig, run
+    from benchmark.engine.harness import RunConfig, run
 
     with tempfile.TemporaryDirectory() as tmp:
         config = RunConfig(
@@ -68,7 +68,7 @@ def _shuttle(args: argparse.Namespace) -> list[Figure]:
 )
 def _large(args: argparse.Namespace) -> list[Figure]:
     from benchmark.data.synthetic import gaussian_modes
-    from benchmark.harness import RunConfig, run
+    from benchmark.engine.harness import RunConfig, run
 
     names = args.memory_detectors.split(",")
     ds = gaussian_modes(n=500_000, d=118, anomaly_rate=0.2, seed=0)

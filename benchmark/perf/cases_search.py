@@ -24,7 +24,7 @@ def _timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
     "over rows (one Adam per row), same seed and steps",
 )
 def _anogan_search(args: argparse.Namespace) -> list[Figure]:
-    from benchmark.preprocessing import Preprocessor
+    from benchmark.evaluation.preprocessing import Preprocessor
     from benchmark.registry import get_dataset, get_detector
 
     ds = get_dataset(args.dataset).load()

@@ -16,8 +16,9 @@ def report_command(run_dir: Path, refresh: bool = True) -> int:
     over every finished cell of the folder. A report that cannot be written never hides
     the run's own outcome: the error is one line on stderr and the results stay.
     """
-    from benchmark.folder import IncompleteFolderError, refresh_folder
     from benchmark.report import write_report
+    from benchmark.report.refresh import refresh_folder
+    from benchmark.store.folder import IncompleteFolderError
 
     t0 = time.perf_counter()
     run_dir = Path(run_dir)

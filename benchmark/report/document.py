@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.tabular import Table
+from benchmark.report.text_table import Table
 
 __all__ = ["Document"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.cells import Cell
-from benchmark.folder import folder_records
-from benchmark.results import collect_results
+from benchmark.evaluation.cell import Cell
+from benchmark.store.folder import folder_records
+from benchmark.store.results import collect_results
 
 __all__ = ["RunData", "load_run", "FOCUS_DATASET"]
 

@@ -20,6 +20,13 @@ from benchmark.registry import datasets as registered_datasets
 from benchmark.report import figures
 from benchmark.report.document import Document
 from benchmark.report.load import RunData, load_run
+from benchmark.report.paper_tables import TABLE1_NOTE, table1
+from benchmark.report.rank_tables import (
+    matrix_table,
+    per_dataset_rank_table,
+    rank_table,
+    runtime_table,
+)
 from benchmark.report.stats import (
     RANK_RULE,
     complete_block,
@@ -30,15 +37,8 @@ from benchmark.report.stats import (
     wins,
 )
 from benchmark.report.table2 import table2_tables
-from benchmark.report.tables import (
-    matrix_table,
-    per_dataset_rank_table,
-    rank_table,
-    runtime_table,
-)
+from benchmark.report.text_table import Table, write_table
 from benchmark.report.tsne import tsne_figure
-from benchmark.tables import TABLE1_NOTE, table1
-from benchmark.tabular import Table, write_table
 
 __all__ = ["write_report"]
 

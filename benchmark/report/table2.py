@@ -1,6 +1,6 @@
 """Table 2 in the report: the cells of ``--ablation modes`` found in or beneath the run folder.
 
-The table is :func:`benchmark.tables.table2`, the definition ``table2.md`` uses too, so
+The table is :func:`benchmark.report.paper_tables.table2`, the definition ``table2.md`` uses too, so
 the report and the ablation's file cannot disagree. The cells are read from files only:
 the run folder itself or a run folder beneath it (``RUN_DIR/ablation`` by default).
 """
@@ -12,8 +12,8 @@ import json
 import pandas as pd
 
 from benchmark.report.load import RunData, load_run
-from benchmark.tables import parse_label, table2
-from benchmark.tabular import Table
+from benchmark.report.paper_tables import parse_label, table2
+from benchmark.report.text_table import Table
 
 __all__ = ["ablation_results", "table2_tables"]
 

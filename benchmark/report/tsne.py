@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.cells import Cell, CellInputs, fit_cell
-from benchmark.protocols import make_splits
+from benchmark.evaluation.cell import Cell
+from benchmark.evaluation.compute import fit_cell
+from benchmark.evaluation.inputs import CellInputs
+from benchmark.evaluation.protocols import make_splits
+from benchmark.evaluation.splits import split_hash
 from benchmark.registry import datasets, detectors
 from benchmark.report.figures import ANOMALY_COLOUR, plt, save_figure
 from benchmark.report.load import RunData
-from benchmark.splits import split_hash
 
 __all__ = ["MAX_TSNE_ROWS", "N_GENERATED", "tsne_figure"]
 
@@ -47,7 +49,7 @@ MODE_COLOURS = [
 
 def _refit(run: RunData, dataset: str, detector: str, fold: int) -> dict | str:
     """Refit ``detector`` on the fold's training rows through the cell pipeline
-    (:func:`benchmark.cells.fit_cell`); the arrays the figure needs."""
+    (:func:`benchmark.evaluation.compute.fit_cell`); the arrays the figure needs."""
     rec = run.record(dataset, detector, fold)
     if rec is None or rec.get("status") != "ok":
         return f"Figure 4 skipped: {dataset}/{detector}/fold{fold} has no successful result"

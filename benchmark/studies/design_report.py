@@ -16,15 +16,15 @@ import pandas as pd
 from tabulate import tabulate
 
 from benchmark.atomic import atomic_write_text
-from benchmark.cells import versions
-from benchmark.harness import RunConfig
+from benchmark.engine.harness import RunConfig
+from benchmark.evaluation.compute import versions
+from benchmark.report.text_table import fmt_mean_std
 from benchmark.studies.design_variants import (
     LABEL_VARIANTS,
     N_GENERATED,
     VARIANTS,
     DesignStudy,
 )
-from benchmark.tabular import fmt_mean_std
 
 __all__ = ["auroc_table", "write_report"]
 

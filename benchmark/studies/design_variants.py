@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from benchmark.harness import RunSummary
+from benchmark.engine.harness import RunSummary
 from benchmark.studies.toy import ToyPanel
 
 __all__ = ["LABEL_VARIANTS", "N_GENERATED", "PAPER_EQUATIONS", "VARIANTS", "DesignStudy"]

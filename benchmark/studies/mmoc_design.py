@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from benchmark.cells import fit_cell, load_cell
-from benchmark.harness import PlannedCell, RunConfig, plan, run, variants_config
-from benchmark.metrics import ranking_metrics
+from benchmark.engine.harness import PlannedCell, RunConfig, plan, run, variants_config
+from benchmark.evaluation.compute import fit_cell
+from benchmark.evaluation.metrics import ranking_metrics
 from benchmark.registry import DEFAULT_PRESET, get_dataset
+from benchmark.store.records import load_cell
 from benchmark.studies.design_report import write_report
 from benchmark.studies.design_variants import (
     LABEL_VARIANTS,

@@ -22,9 +22,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmark.cells import cell_seed  # noqa: E402
-from benchmark.metrics import ranking_metrics  # noqa: E402
-from benchmark.preprocessing import Preprocessor  # noqa: E402
+from benchmark.evaluation.cell import cell_seed  # noqa: E402
+from benchmark.evaluation.metrics import ranking_metrics  # noqa: E402
+from benchmark.evaluation.preprocessing import Preprocessor  # noqa: E402
 from benchmark.registry import get_detector  # noqa: E402
 
 __all__ = ["ToyData", "ToyPanel", "make_toy", "fit_toy_panel", "toy_figure", "GRID"]

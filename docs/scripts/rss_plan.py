@@ -7,9 +7,9 @@ import tempfile
 from pathlib import Path
 
 from benchmark.data.synthetic import gaussian_modes
-from benchmark.harness import plan
+from benchmark.engine.config import RunConfig
+from benchmark.engine.harness import plan
 from benchmark.registry import detectors
-from benchmark.run_config import RunConfig
 
 
 def rss_mb() -> tuple[float, float]:

@@ -1,101 +1,30 @@
-"""A run folder is a store of cells; every other file in it is derived from all of them.
-
-The folder holds one record per (data set, detector, fold) cell under ``cells/``, from
-however many invocations wrote into it. ``results.csv`` (+ ``.parquet``), Table 1
-(``table1.md``/``.csv``/``.tex``) and ``run.json`` are rebuilt by :func:`refresh_folder`
-over **every** finished cell the folder holds, after each run (also an interrupted one)
-and by ``--report``; so a small run into a big run's folder adds its cells instead of
-replacing the files, and no file describes fewer cells than the folder has. ``run.json``
-lists the cells and keeps the history of the invocations that wrote into the folder; a
-folder whose listed cell files are gone (tables kept without their cells) is not rebuilt.
-"""
+"""Rebuild a run folder's derived files (``results.csv`` + ``.parquet``, Table 1 and
+``run.json``) over every finished cell it holds, after each run and by ``--report``."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmark.atomic import atomic_write_json
-from benchmark.cells import SCHEMA, record_path
-from benchmark.locking import CellLock
-from benchmark.results import collect_results, write_results
-from benchmark.tables import write_table1
+from benchmark.evaluation.cell import record_path
+from benchmark.report.paper_tables import write_table1
+from benchmark.store.folder import (
+    ABOUT,
+    FOLDER_LOCK,
+    IncompleteFolderError,
+    cell_name,
+    folder_records,
+    now,
+    read_manifest,
+)
+from benchmark.store.locking import CellLock
+from benchmark.store.results import collect_results, write_results
 
-__all__ = [
-    "ABOUT",
-    "IncompleteFolderError",
-    "folder_records",
-    "refresh_folder",
-    "read_manifest",
-    "now",
-]
+__all__ = ["refresh_folder"]
 
 log = logging.getLogger(__name__)
-
-ABOUT = (
-    "A store of cells: one record per (data set, detector, fold) under cells/, from every"
-    " invocation listed in 'invocations'. results.csv, table1.*, this file and the report"
-    " are rebuilt over all finished cells in the folder."
-)
-#: Serialises the rebuild of the derived files when two runs end at the same time.
-FOLDER_LOCK = ".folder.lock"
-
-
-class IncompleteFolderError(RuntimeError):
-    """run.json lists cells the folder no longer holds: a rebuild would drop them."""
-
-
-def now() -> str:
-    """The current UTC time as an ISO 8601 string (seconds)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _intact(record: dict, json_path: Path) -> str:
-    """Why a parsed cell record cannot be used ("" if it can)."""
-    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-        return "result file of another schema"
-    if not isinstance(record.get("cell"), dict):
-        return "result file without its cell"
-    if record.get("status") != "ok":
-        return ""
-    try:
-        digest = hashlib.sha256(json_path.with_suffix(".npz").read_bytes()).hexdigest()
-    except OSError:
-        return "score file missing"
-    return "" if digest == record.get("scores_sha256") else "score file does not match its record"
-
-
-def folder_records(output: Path) -> list[dict]:
-    """Every finished cell record under ``output/cells`` (ok with intact scores, or failed).
-
-    A damaged record is named in a warning and left out (the next run recomputes it).
-    """
-    out = []
-    for path in sorted(Path(output).glob("cells/*/*/fold*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            log.warning("%s: unreadable result file; left out (a rerun recomputes it)", path)
-            continue
-        why = _intact(record, path)
-        if why:
-            log.warning("%s: %s; left out (a rerun recomputes it)", path, why)
-            continue
-        out.append(record)
-    return out
-
-
-def read_manifest(output: Path) -> dict:
-    """``run.json`` of ``output`` as a dict ({} when absent or unreadable)."""
-    try:
-        data = json.loads((Path(output) / "run.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _ordered(invocations: list[dict], key: str, seen: list[str]) -> list[str]:
@@ -122,7 +51,7 @@ def _manifest(records: list[dict], history: list[dict]) -> dict:
         (c.get("protocol"), c.get("folds"), c.get("run_seed"), c.get("preset")) for c in cells
     )
     failed = [
-        {"cell": _name(r["cell"]), "error": r.get("error") or "no error recorded"}
+        {"cell": cell_name(r["cell"]), "error": r.get("error") or "no error recorded"}
         for r in records
         if r.get("status") != "ok"
     ]
@@ -151,7 +80,7 @@ def _manifest(records: list[dict], history: list[dict]) -> dict:
         "invocations": history,
         "cell_list": [
             {
-                "cell": _name(r["cell"]),
+                "cell": cell_name(r["cell"]),
                 "status": r.get("status"),
                 "config_hash": r.get("config_hash"),
                 "seconds": float(r.get("fit_seconds") or 0) + float(r.get("score_seconds") or 0),
@@ -168,10 +97,6 @@ def _history(manifest: dict) -> list[dict]:
     if manifest.get("config"):
         return [{"config": manifest["config"], "outcome": "unknown (run.json of an older version)"}]
     return []
-
-
-def _name(cell: dict) -> str:
-    return f"{cell.get('dataset')}/{cell.get('label')}/fold{cell.get('fold')}"
 
 
 def refresh_folder(output: Path, invocation: dict | None = None) -> list[Path]:
@@ -214,7 +139,7 @@ def _check_nothing_dropped(output: Path, manifest: dict, records: list[dict]) ->
     file is still left out with a warning (:func:`folder_records`): the rerun that
     recomputes it is the only way to get it back either way.
     """
-    present = {_name(r["cell"]) for r in records}
+    present = {cell_name(r["cell"]) for r in records}
     listed = [c.get("cell") for c in manifest.get("cell_list") or [] if isinstance(c, dict)]
     missing = [n for n in listed if n and n not in present and not _record_exists(output, n)]
     if missing:

@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmark.atomic import atomic_save_npz
 from benchmark.data.dataset import Dataset
-from benchmark.protocols import make_splits
+from benchmark.evaluation.protocols import make_splits
 
 __all__ = ["SplitSet", "split_hash", "get_splits"]
 

@@ -14,7 +14,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from benchmark.backends import check_backend
+from benchmark.engine.backends import check_backend
 
 __all__ = [
     "check_numbers",

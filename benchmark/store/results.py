@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.atomic import atomic_write_bytes, atomic_write_text
-from benchmark.metrics import RANKING, THRESHOLDED
-from benchmark.thresholds import ORACLE_POLICIES, POLICIES
+from benchmark.evaluation.metrics import RANKING, THRESHOLDED
+from benchmark.evaluation.thresholds import ORACLE_POLICIES, POLICIES
 
 __all__ = ["collect_results", "write_results"]
 

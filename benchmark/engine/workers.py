@@ -2,7 +2,7 @@
 
 Children are forked from a ``forkserver`` that has the suite preloaded: starting one costs
 milliseconds, and each starts from a clean state (no thread pools inherited). The child
-takes the cell's lock (:mod:`benchmark.locking`), caps its math threads (and, if asked,
+takes the cell's lock (:mod:`benchmark.store.locking`), caps its math threads (and, if asked,
 its memory), computes the cell and writes the result itself; the parent only waits, and
 records a failure if the child overruns ``timeout``, dies, or cannot save its result.
 
@@ -29,11 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.atomic import clean_stale_temp
-from benchmark.cells import Cell, CellInputs, compute_cell, failure_record, load_cell, write_cell
-from benchmark.child_errors import describe_exit, timeout_error
-from benchmark.gpus import use_gpu_for
-from benchmark.limits import limit_memory, limit_threads, restore_memory
-from benchmark.locking import CellLock, holder, lock_path
+from benchmark.engine.child_errors import describe_exit, timeout_error
+from benchmark.engine.gpus import use_gpu_for
+from benchmark.engine.limits import limit_memory, limit_threads, restore_memory
+from benchmark.evaluation.cell import Cell
+from benchmark.evaluation.compute import compute_cell
+from benchmark.evaluation.inputs import CellInputs
+from benchmark.store.locking import CellLock, holder, lock_path
+from benchmark.store.records import failure_record, load_cell, write_cell
 
 __all__ = [
     "execute_cell",
@@ -62,8 +65,14 @@ _ABORT = threading.Event()
 
 
 #: What the cells' forkserver imports before it forks a child: the suite (torch included,
-#: through ``detectors``), then the warm-up (:mod:`benchmark.forkserver_warmup`).
-_PRELOAD = ["benchmark.cells", "benchmark.registry", "detectors", "benchmark.forkserver_warmup"]
+#: through ``detectors``), then the warm-up (:mod:`benchmark.engine.forkserver_warmup`).
+_PRELOAD = [
+    "benchmark.evaluation.compute",
+    "benchmark.store.records",
+    "benchmark.registry",
+    "detectors",
+    "benchmark.engine.forkserver_warmup",
+]
 
 
 def _preload() -> list[str]:

@@ -1,6 +1,6 @@
 """What a run is asked to do (:class:`RunConfig`), checked when it is made.
 
-Kept apart from :mod:`benchmark.harness`, which executes it; ``benchmark.harness``
+Kept apart from :mod:`benchmark.engine.harness`, which executes it; ``benchmark.engine.harness``
 re-exports both names, the import most code uses.
 """
 
@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.backends import check_backend
 from benchmark.data.dataset import Dataset
+from benchmark.engine.backends import check_backend
 from benchmark.registry import DEFAULT_PRESET, check_preset
 
 __all__ = ["RunConfig", "variants_config", "parse_train_caps"]

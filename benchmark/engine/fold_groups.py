@@ -22,20 +22,19 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmark.cells import (
-    Cell,
-    CellInputs,
+from benchmark.engine.gpus import use_gpu_for
+from benchmark.engine.limits import limit_memory, limit_threads, restore_memory
+from benchmark.engine.workers import EVENT_LOG, live_child, no_named_semaphores, record_event
+from benchmark.evaluation.cell import Cell
+from benchmark.evaluation.compute import (
     FittedCell,
     capture_warnings,
     compute_cell,
-    load_cell,
     summarise_warnings,
-    write_cell,
 )
-from benchmark.gpus import use_gpu_for
-from benchmark.isolation import EVENT_LOG, live_child, no_named_semaphores, record_event
-from benchmark.limits import limit_memory, limit_threads, restore_memory
-from benchmark.locking import CellLock, lock_path
+from benchmark.evaluation.inputs import CellInputs
+from benchmark.store.locking import CellLock, lock_path
+from benchmark.store.records import load_cell, write_cell
 
 __all__ = ["compute_group", "fold_groups", "group_outcomes", "run_group"]
 
@@ -96,9 +95,9 @@ def compute_group(
 ) -> list[tuple[dict, dict]] | None:
     """Each fold's (record, arrays) from one grouped fit; None if the group fit failed.
 
-    The records are those :func:`~benchmark.cells.compute_cell` writes, plus ``fit_group``
-    (how many folds were fitted together; ``fit_seconds`` is the group's time shared out)
-    and the group fit's warnings. None leaves every fold to the per-cell path.
+    The records are those :func:`~benchmark.evaluation.compute.compute_cell` writes, plus
+    ``fit_group`` (how many folds were fitted together; ``fit_seconds`` is the group's time
+    shared out) and the group fit's warnings. None leaves every fold to the per-cell path.
     """
     with capture_warnings() as caught:
         try:

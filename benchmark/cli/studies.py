@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli_checks import check_output_dir, check_output_file
-from benchmark.cost import estimate_lines
-from benchmark.interrupt import Terminated, interrupted_line
+from benchmark.cli.checks import check_output_dir, check_output_file
+from benchmark.engine.cost import estimate_lines
+from benchmark.engine.interrupt import Terminated, interrupted_line
 from benchmark.registry import UnknownNameError, datasets, resolve_names
 
 __all__ = ["study", "design_study", "print_plan"]
@@ -44,7 +44,7 @@ def _fail(msg: str) -> int:
 
 
 def _interrupted(exc: KeyboardInterrupt, configs: list, where: Path) -> int:
-    from benchmark.harness import plan
+    from benchmark.engine.harness import plan
 
     planned = [p for config in configs for p in plan(config)]
     n_done = sum(p.done for p in planned)
@@ -58,8 +58,8 @@ def study(args: argparse.Namespace, argv: list[str] | None = None) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from benchmark.harness import plan
-    from benchmark.reproduce import WORK_DIR, reproduce_configs, reproduce_dagmm
+    from benchmark.engine.harness import plan
+    from benchmark.studies.reproduce import WORK_DIR, reproduce_configs, reproduce_dagmm
 
     path = args.output or Path("results") / "reproductions" / "dagmm.md"
     error = check_output_file(path) or check_output_dir(WORK_DIR, "the reproduction's cells")
@@ -77,9 +77,9 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
-    from benchmark.ablation import ABLATION_DATASETS, modes_config, run_modes_ablation
     from benchmark.atomic import atomic_write_text
-    from benchmark.harness import plan
+    from benchmark.engine.harness import plan
+    from benchmark.studies.ablation import ABLATION_DATASETS, modes_config, run_modes_ablation
 
     all_ds = list(datasets())
     default = ",".join(ABLATION_DATASETS)
@@ -125,7 +125,7 @@ def design_study(args: argparse.Namespace, argv: list[str]) -> int:
     """``--study mmoc-design``: MMOC-GAN's core design switches (docs/design.md)."""
     import shlex
 
-    from benchmark.harness import plan
+    from benchmark.engine.harness import plan
     from benchmark.studies.mmoc_design import (
         DEFAULT_DATASETS,
         default_run_dir,

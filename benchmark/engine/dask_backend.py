@@ -1,6 +1,6 @@
 """The Dask backend: cells are computed on the workers of a cluster and written here.
 
-A worker computes a cell (:func:`benchmark.dask_task.compute_on_worker`, a pure function
+A worker computes a cell (:func:`benchmark.engine.dask_task.compute_on_worker`, a pure function
 of the cell, its rows and its detector class) and sends back ``(record, arrays)``; this
 process, the client, writes the result files atomically, as a local cell's child does.
 So the workers need no file system shared with the run folder, and a local run and a
@@ -14,7 +14,7 @@ and leaves the scheduler nothing queued on a worker that could be lost with it.
 A worker that dies costs only its cell: the scheduler gives it to another worker (a
 local cluster allows one such retry; a cluster of your own uses its
 ``distributed.scheduler.allowed-failures``) and then fails it, which is recorded. A
-scheduler that goes away ends the run with :class:`~benchmark.backends.BackendError`;
+scheduler that goes away ends the run with :class:`~benchmark.engine.backends.BackendError`;
 the cells written so far stay, and a rerun with either backend resumes.
 """
 
@@ -37,10 +37,10 @@ from distributed.client import FuturesCancelledError
 from distributed.scheduler import KilledWorker
 
 from benchmark.atomic import clean_stale_temp
-from benchmark.backends import BackendError
-from benchmark.cells import failure_record, load_cell, write_cell
-from benchmark.dask_task import compute_on_worker
-from benchmark.locking import CellLock, lock_path
+from benchmark.engine.backends import BackendError
+from benchmark.engine.dask_task import compute_on_worker
+from benchmark.store.locking import CellLock, lock_path
+from benchmark.store.records import failure_record, load_cell, write_cell
 
 __all__ = ["run_on_dask", "LOCAL_ALLOWED_FAILURES"]
 

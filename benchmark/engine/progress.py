@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from tqdm.auto import tqdm
 
-from benchmark.cost import planned_costs, progress_weights
+from benchmark.engine.cost import planned_costs, progress_weights
 
 __all__ = ["cell_counter", "cost_weighted_bar"]
 
-#: The bar counts expected CPU seconds (benchmark/cost.py), so its ETA weighs a GAN cell
+#: The bar counts expected CPU seconds (benchmark/engine/cost.py), so its ETA weighs a GAN cell
 #: by its cost and not as one of many quick GMM cells; the cells are shown beside it.
 _BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
 

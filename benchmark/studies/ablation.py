@@ -6,7 +6,7 @@ with ``n_modes=5``; ``mmoc-gan-mix-m10-nomi`` is ``mmoc-gan-mix`` with ``n_modes
 resumes like any other. The table reports mean ± std over the folds under the ``native``
 policy (the discriminator's own P(real) < 0.5 rule, as the paper did) plus AUROC, and a
 paired t-test across folds of m = 10 against m = 1 answers the paper's question: do the
-modes matter? The table itself is defined in :mod:`benchmark.tables`; ``table2.md``
+modes matter? The table itself is defined in :mod:`benchmark.report.paper_tables`; ``table2.md``
 here and the report render that one definition.
 """
 
@@ -22,7 +22,7 @@ from tabulate import tabulate
 
 from benchmark.atomic import atomic_write_text
 from benchmark.registry import DEFAULT_PRESET
-from benchmark.tables import ModesVariant, modes_numeric, modes_table, table2_rows
+from benchmark.report.paper_tables import ModesVariant, modes_numeric, modes_table, table2_rows
 
 __all__ = [
     "ABLATION_DATASETS",
@@ -156,7 +156,7 @@ def write_table2(
     results: pd.DataFrame, output: Path, *, preset: str, folds: int, command: str
 ) -> str:
     """Write ``table2.md`` and ``table2.csv`` into ``output``; returns the markdown."""
-    from benchmark.cells import versions
+    from benchmark.evaluation.compute import versions
 
     table = modes_table(results, folds=folds)
     tests = paired_modes_test(results)
@@ -209,7 +209,7 @@ def modes_config(
     extra_params: dict | None = None,
 ):
     """The harness run of the ablation (also what ``--dry-run`` plans)."""
-    from benchmark.harness import variants_config
+    from benchmark.engine.harness import variants_config
 
     chosen = modes_variants(modes, latents)
     variants = {v.label: (v.detector, v.params() | dict(extra_params or {})) for v in chosen}
@@ -240,7 +240,7 @@ def run_modes_ablation(
     latents, splits_dir, ``extra_params`` such as a smaller ``max_steps``). Uses the
     ``kfold-normal`` protocol (the paper's). Returns the formatted table.
     """
-    from benchmark.harness import run
+    from benchmark.engine.harness import run
 
     config = modes_config(datasets, output, **options)
     summary = run(config, progress=progress)

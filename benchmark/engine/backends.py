@@ -1,8 +1,8 @@
 """Where a run's cells are computed: the names of the backends and the checks of a choice.
 
-``local`` runs each cell in a child process of this machine (:mod:`benchmark.isolation`);
+``local`` runs each cell in a child process of this machine (:mod:`benchmark.engine.workers`);
 ``dask`` sends cells to the workers of a Dask cluster and writes their results here
-(:mod:`benchmark.dask_engine`). Dask is optional, so this module never imports it: the
+(:mod:`benchmark.engine.dask_backend`). Dask is optional, so this module never imports it: the
 checks below tell a missing install, or a choice without a cluster, in one line before
 any work starts.
 """

@@ -8,13 +8,13 @@ import os
 import sys
 from pathlib import Path
 
-from benchmark.backends import BACKENDS, BackendError
-from benchmark.cli_checks import check_cluster, check_device, check_numbers, check_output_dir
-from benchmark.cli_list import print_list
-from benchmark.cli_studies import design_study, print_plan
+from benchmark.cli.checks import check_cluster, check_device, check_numbers, check_output_dir
+from benchmark.cli.listing import print_list
+from benchmark.cli.studies import design_study, print_plan
 from benchmark.data.dataset import DataError
-from benchmark.interrupt import Terminated, interrupted_line, stop_on_sigterm
-from benchmark.protocols import PROTOCOLS
+from benchmark.engine.backends import BACKENDS, BackendError
+from benchmark.engine.interrupt import Terminated, interrupted_line, stop_on_sigterm
+from benchmark.evaluation.protocols import PROTOCOLS
 from benchmark.registry import (
     DEFAULT_PRESET,
     PRESETS,
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.dry_run:
             return _dry_report(args.report)
         if args.report is None:
-            from benchmark.regression import update_reference_command
+            from benchmark.studies.smoke_reference import update_reference_command
 
             return update_reference_command()
         from benchmark.report.commands import report_command
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.study:
             return design_study(args, sys.argv[1:] if argv is None else argv)
         if args.ablation or args.reproduce:
-            from benchmark.cli_studies import study
+            from benchmark.cli.studies import study
 
             return study(args, argv)
         return _benchmark(args)
@@ -266,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     """The main run: every (data set, detector, fold) cell, then the folder's files."""
     from benchmark.data import load_user_file
-    from benchmark.harness import RunConfig, plan, run
-    from benchmark.run_config import parse_train_caps
+    from benchmark.engine.config import parse_train_caps
+    from benchmark.engine.harness import RunConfig, plan, run
 
     extra = {}
     try:
@@ -374,13 +374,13 @@ def _cells_at_a_time(config) -> int | None:
 def _dry_report(run_dir: Path | None) -> int:
     """``--report``/``--update-reference`` with ``--dry-run``: say what would be done."""
     if run_dir is None:
-        from benchmark.regression import REFERENCE, smoke_config
+        from benchmark.studies.smoke_reference import REFERENCE, smoke_config
 
         config = smoke_config(Path("smoke"))
         n = len(config.datasets) * len(config.detectors) * config.folds
         print(f"would rerun the smoke configuration ({n} cells) and rewrite {REFERENCE}")
     else:
-        from benchmark.folder import folder_records
+        from benchmark.store.folder import folder_records
 
         if not (run_dir / "run.json").is_file() and not (run_dir / "cells").is_dir():
             return _fail(f"{run_dir}: not a run folder (no run.json and no cells/)")

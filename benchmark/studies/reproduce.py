@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from benchmark.cells import versions
-from benchmark.harness import RunConfig, run
-from benchmark.tabular import fmt_mean_std
+from benchmark.engine.harness import RunConfig, run
+from benchmark.evaluation.compute import versions
+from benchmark.report.text_table import fmt_mean_std
 
 __all__ = ["DAGMM_PAPER", "WORK_DIR", "reproduce_configs", "reproduce_dagmm"]
 
@@ -145,7 +145,7 @@ def reproduce_dagmm(
 def _default_command(seeds: list[int], preset: str) -> str:
     if seeds == list(range(len(seeds))) and preset == "paper":
         return (
-            ".venv/bin/python -c 'from benchmark.reproduce import reproduce_dagmm; "
+            ".venv/bin/python -c 'from benchmark.studies.reproduce import reproduce_dagmm; "
             f"reproduce_dagmm(seeds=range({len(seeds)}))'"
         )
     return " ".join(shlex.quote(a) for a in sys.argv) or "reproduce_dagmm(...)"
@@ -164,7 +164,7 @@ def _report(
     lines = [
         "# Reproduction: DAGMM (Zong et al., ICLR 2018), Table 2, Thyroid and Arrhythmia",
         "",
-        f"Generated {date.today().isoformat()} by `benchmark.reproduce.reproduce_dagmm` "
+        f"Generated {date.today().isoformat()} by `benchmark.studies.reproduce.reproduce_dagmm` "
         "({MINUTES} min of fit + score time over all cells, one torch thread each) on "
         f"{platform.machine()} ({platform.system()}), CPU only.",
         "",

@@ -1,12 +1,12 @@
-"""Calibrate the cost models on this machine: ``python -m benchmark.cost_calibration``.
+"""Calibrate the cost models on this machine: ``python -m benchmark.engine.cost_calibration``.
 
-Every built-in detector with a cost model (:mod:`benchmark.cost`) is fitted and scored on
+Every built-in detector with a cost model (:mod:`benchmark.engine.cost`) is fitted and scored on
 synthetic data at a few sizes, widths and budgets chosen so that each of its terms
 varies, with one math thread, as a cell runs. The process's CPU time is measured, not the
 wall clock, so a busy machine does not inflate the model. The coefficients are the
 non-negative least squares fit of the measured seconds on the terms, each point weighted
 by 1/seconds (a fit of relative errors: a cell of 0.1 s matters as much as one of 10 s).
-The result is written to ``benchmark/cost_calibration.json`` with the machine, the
+The result is written to ``benchmark/engine/cost_calibration.json`` with the machine, the
 versions and each detector's worst relative error on its own points. It takes about three
 minutes.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import nnls
 
-from benchmark.cost import CALIBRATION_FILE, COST_MODELS, model_terms
-from benchmark.limits import limit_threads
+from benchmark.engine.cost import CALIBRATION_FILE, COST_MODELS, model_terms
+from benchmark.engine.limits import limit_threads
 from benchmark.registry import detectors, load_plugins
 
 __all__ = ["calibration_points", "calibrate", "main"]
@@ -125,7 +125,7 @@ def _versions() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: calibrate the chosen detectors and write the calibration file."""
-    parser = argparse.ArgumentParser(prog="python -m benchmark.cost_calibration")
+    parser = argparse.ArgumentParser(prog="python -m benchmark.engine.cost_calibration")
     parser.add_argument("--detectors", default="all", help="comma-separated names or 'all'")
     parser.add_argument("--output", type=Path, default=CALIBRATION_FILE)
     args = parser.parse_args(argv)
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     record |= {
         "machine": f"{uname.node} {uname.machine}, {platform.processor() or 'cpu'}, one thread",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m benchmark.cost_calibration " + " ".join(argv or sys.argv[1:]),
+        "command": "python -m benchmark.engine.cost_calibration " + " ".join(argv or sys.argv[1:]),
         "versions": _versions(),
     }
     args.output.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

@@ -9,9 +9,9 @@ The neural detectors' terms are their gradient steps (a step costs a constant, P
 overhead, plus a part growing with the rows per step and the input width), the
 classical ones' the operation counts of their algorithms (kNN: ``n_train**2 * d`` for the
 leave-one-out training scores and ``n_test * n_train * d`` for the test rows). The
-coefficients come from ``python -m benchmark.cost_calibration`` (fits of a few seconds
+coefficients come from ``python -m benchmark.engine.cost_calibration`` (fits of a few seconds
 on synthetic data, non-negative least squares on relative errors) and live in
-``benchmark/cost_calibration.json`` with the machine and versions that produced them.
+``benchmark/engine/cost_calibration.json`` with the machine and versions that produced them.
 ``--dry-run`` adds them up per detector; the progress bar weighs each cell by its cost.
 A detector the file does not know (a user's) is estimated at the run's median cell.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmark.cells import TRAIN_CAP
+from benchmark.evaluation.cell import TRAIN_CAP
 
 __all__ = [
     "CALIBRATION_FILE",
@@ -303,9 +303,9 @@ def estimate_lines(
         per.setdefault(p.cell.label, []).append(c)
     source = (
         f"cost model calibrated on {calibration.machine or 'an unnamed machine'}"
-        f" ({calibration.created[:10] or 'undated'}; benchmark/cost_calibration.json)"
+        f" ({calibration.created[:10] or 'undated'}; benchmark/engine/cost_calibration.json)"
         if calibration.coefficients
-        else "no calibration file: run python -m benchmark.cost_calibration"
+        else "no calibration file: run python -m benchmark.engine.cost_calibration"
     )
     lines = [f"expected CPU time of the {len(pending)} cells to compute (estimate; {source}):"]
     width = max(len(k) for k in per)

@@ -1,8 +1,8 @@
 """The harness: plan the (data set, detector, fold) cells, run the unfinished ones, collect.
 
 Cells are independent, so they run under ``joblib.Parallel`` (threads that each drive an
-isolated child process, see :mod:`benchmark.isolation`), or with ``backend="dask"`` on the
-workers of a Dask cluster (:mod:`benchmark.dask_engine`). Every cell writes its own result
+isolated child process, see :mod:`benchmark.engine.workers`), or with ``backend="dask"`` on the
+workers of a Dask cluster (:mod:`benchmark.engine.dask_backend`). Every cell writes its own result
 file atomically; a rerun skips finished cells, a failed cell is never cached as a success.
 """
 
@@ -14,48 +14,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from benchmark.atomic import clean_stale_temp
-from benchmark.backends import BackendError
-from benchmark.cells import ROUTINE_REASONS, TRAIN_CAP, Cell, cell_seed, load_cell
-from benchmark.cost import longest_first
-from benchmark.data.dataset import Dataset
-from benchmark.fold_groups import fold_groups, group_outcomes
-from benchmark.folder import IncompleteFolderError, now, refresh_folder
-from benchmark.inputs import FoldInputs, shared_rows
-from benchmark.interrupt import Terminated
-from benchmark.isolation import abort_all, execute_cell, reset_abort
-from benchmark.progress import cell_counter, cost_weighted_bar
-from benchmark.registry import (
-    DetectorSpec,
-    get_dataset,
-    get_detector,
-)
-from benchmark.results import collect_results
-from benchmark.run_config import RunConfig, variants_config
-from benchmark.splits import get_splits
+from benchmark.engine.backends import BackendError
+from benchmark.engine.config import RunConfig, variants_config
+from benchmark.engine.cost import longest_first
+from benchmark.engine.fold_groups import fold_groups, group_outcomes
+from benchmark.engine.interrupt import Terminated
+from benchmark.engine.plan import DEFAULT_SPLITS_DIR, PlannedCell, plan
+from benchmark.engine.progress import cell_counter, cost_weighted_bar
+from benchmark.engine.workers import abort_all, execute_cell, reset_abort
+from benchmark.report.refresh import refresh_folder
+from benchmark.store.folder import IncompleteFolderError, now
+from benchmark.store.records import ROUTINE_REASONS, load_cell
+from benchmark.store.results import collect_results
 
 __all__ = ["RunConfig", "RunSummary", "plan", "run", "variants_config", "DEFAULT_SPLITS_DIR"]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_SPLITS_DIR = Path("results") / "splits"
-
-
-@dataclass
-class PlannedCell:
-    """A cell, the rows it needs, and whether a valid result already exists."""
-
-    cell: Cell
-    cls: type
-    inputs: FoldInputs  # the data set once + the fold's indices; rows built when computed
-    done: bool
-    reason: str
 
 
 @dataclass
@@ -80,90 +60,6 @@ class RunSummary:
         return self.n_failed == 0 and self.n_ok == self.n_cells
 
 
-def _load_dataset(name: str, config: RunConfig) -> Dataset:
-    if name in config.extra_datasets:
-        return config.extra_datasets[name]
-    return get_dataset(name).load()
-
-
-def _detector(label: str, config: RunConfig) -> tuple[str, DetectorSpec, dict[str, Any]]:
-    """Resolve a table label to (registered name, spec, constructor params).
-
-    A parameter the class does not have is an error here, before any cell runs.
-    """
-    name, extra = config.variants.get(label, (label, {}))
-    spec = get_detector(name)
-    params = spec.params(config.preset) | config.detector_params.get(label, {}) | extra
-    spec.check_params(params, f"detector {label!r}" + (f" ({name})" if name != label else ""))
-    return name, spec, params
-
-
-def _preprocessing(cls: type, params: dict[str, Any]) -> str:
-    """How the cell scales its features: the detector's choice for these parameters."""
-    choose = getattr(cls, "preprocessing_for", None)
-    return choose(params) if choose else getattr(cls, "preprocessing", "standard")
-
-
-def _train_cap(label: str, spec: DetectorSpec, config: RunConfig) -> int | None:
-    """The training-row cap of ``label``'s cells: ``--train-cap``, else the spec's."""
-    if label in config.train_caps:
-        return config.train_caps[label] or None  # 0 or None: no cap
-    return spec.cap(config.preset)
-
-
-def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
-    """Every cell of the run with its inputs, the splits loaded or created once.
-
-    No fold's rows are copied here: each cell gets the data set (once, shared by all its
-    cells; a large one as a row file) and its fold's indices. A detector's training cap
-    enters the cell's configuration only where it binds (more training rows than it).
-    With ``dry`` (``--dry-run``) nothing is written: new splits are not saved.
-    """
-    splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
-    detectors = [(label, *_detector(label, config)) for label in config.detectors]
-    planned: list[PlannedCell] = []
-    for ds_name in config.datasets:
-        ds = _load_dataset(ds_name, config)
-        splits = get_splits(
-            ds, config.protocol, config.folds, config.seed, splits_dir, save=not dry
-        )
-        hashes = splits.hashes
-        X = shared_rows(ds.X)
-        for fold in range(config.folds):
-            train, test = splits.train[fold], splits.test[fold]
-            inputs = FoldInputs(X, ds.y, train, test)
-            for label, name, spec, params in detectors:
-                cls = spec.cls
-                seed = cell_seed(config.seed, ds_name, label, fold)
-                params = params | spec.runtime_params(seed, config.device)
-                cap = _train_cap(label, spec, config)
-                binds = cap is not None and len(train) > cap
-                cell = Cell(
-                    dataset=ds_name,
-                    label=label,
-                    detector=name,
-                    params=params,
-                    fold=fold,
-                    seed=seed,
-                    protocol=config.protocol,
-                    folds=config.folds,
-                    run_seed=config.seed,
-                    preset=config.preset,
-                    data_hash=splits.data_hash,
-                    split_hash=hashes[fold],
-                    preprocessing=_preprocessing(cls, params),
-                    rho=float(ds.anomaly_rate),
-                    extra={TRAIN_CAP: cap} if binds else {},
-                    revision=int(getattr(cls, "revision", 1)),
-                )
-                record, reason = (
-                    (None, "forced") if config.force else load_cell(config.output, cell)
-                )
-                done = record is not None and reason == ""
-                planned.append(PlannedCell(cell, cls, inputs, done, reason or "done"))
-    return planned
-
-
 #: Math threads (BLAS/OpenMP) per cell. Fixed, not ``cpu_count // n_jobs``: a reduction
 #: summed by a different number of threads rounds differently (GMM thresholds differed
 #: in the 10th digit between ``--n-jobs 1`` and ``--n-jobs 2``), and a cell's result must
@@ -186,7 +82,7 @@ def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[t
     """Compute ``pending`` with the config's backend; (planned cell, record, outcome)."""
     on_done = cell_counter(bar)
     if config.backend == "dask":
-        from benchmark.dask_engine import run_on_dask
+        from benchmark.engine.dask_backend import run_on_dask
 
         return run_on_dask(
             pending,

@@ -1,6 +1,6 @@
 """What to tell the user when a cell's child ends without a result (timeout, signal, exit).
 
-Kept apart from :mod:`benchmark.isolation`, which runs the child: these only word the
+Kept apart from :mod:`benchmark.engine.workers`, which runs the child: these only word the
 error a failed cell records.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 
-from benchmark.cells import Cell
+from benchmark.evaluation.cell import Cell
 
 __all__ = ["describe_exit", "timeout_error"]
 

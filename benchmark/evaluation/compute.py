@@ -1,23 +1,13 @@
-"""One benchmark cell = one (data set, detector, fold): a pure function of its configuration.
-
-A cell is computed by :func:`compute_cell` and written by :func:`write_cell` as two files
-beside each other: ``foldK.npz`` (scores) then ``foldK.json`` (metadata and metrics).
-Both are written atomically and the JSON, written last, records the sha256 of the npz,
-so a cell is finished exactly when :func:`load_cell` accepts its JSON.
-"""
+"""Compute one cell: preprocess its rows, fit the detector, score, evaluate every
+threshold policy, and return the record with its score arrays (nothing is written here)."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import platform
-import re
 import time
 import traceback
 import warnings
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -27,47 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.atomic import atomic_save_npz, atomic_write_json
-from benchmark.inputs import CellInputs, FoldInputs, capped_rows
-from benchmark.metrics import ranking_metrics, thresholded_metrics
-from benchmark.preprocessing import Preprocessor
-from benchmark.thresholds import POLICIES, apply_policy
+from benchmark.evaluation.cell import SCHEMA, TRAIN_CAP, Cell
+from benchmark.evaluation.inputs import CellInputs, FoldInputs, capped_rows
+from benchmark.evaluation.metrics import ranking_metrics, thresholded_metrics
+from benchmark.evaluation.preprocessing import Preprocessor
+from benchmark.evaluation.thresholds import POLICIES, apply_policy
 
 __all__ = [
-    "SCHEMA",
-    "ROUTINE_REASONS",
-    "Cell",
-    "CellInputs",
     "FittedCell",
-    "FoldInputs",
-    "TRAIN_CAP",
-    "cell_seed",
+    "capture_warnings",
     "compute_cell",
     "fit_cell",
-    "write_cell",
-    "failure_record",
-    "load_cell",
-    "record_path",
+    "peak_rss_mb",
     "versions",
 ]
-
-#: The key of ``Cell.extra`` holding the training-row cap, set only when the cap binds
-#: (so a cell on a small data set keeps the configuration hash it always had).
-TRAIN_CAP = "train_cap"
-
-#: Version of the result-file layout; files of another schema are recomputed.
-SCHEMA = 1
-
-#: Reasons from :func:`load_cell` that are ordinary (nothing on disk is damaged).
-ROUTINE_REASONS = frozenset({"", "missing", "configuration changed", "failed before"})
-
-
-def cell_seed(run_seed: int, dataset: str, detector: str, fold: int) -> int:
-    """A per-cell seed derived from the run seed (stable across runs and machines)."""
-    ss = np.random.SeedSequence(
-        [run_seed, zlib.crc32(dataset.encode()), zlib.crc32(detector.encode()), fold]
-    )
-    return int(ss.generate_state(1)[0] % (2**31 - 1))
 
 
 @cache
@@ -80,50 +43,6 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._=-]+", "_", name)
-
-
-def record_path(output: Path, dataset: str, label: str, fold: int | str) -> Path:
-    """Where a cell's record (``.json``; its scores: the same path as ``.npz``) is saved."""
-    return Path(output) / "cells" / _safe(dataset) / _safe(label) / f"fold{fold}.json"
-
-
-@dataclass(frozen=True)
-class Cell:
-    """The full configuration of one cell; its hash decides whether a saved result is reused."""
-
-    dataset: str
-    label: str  # the detector's name in tables (a registered name or an ablation variant)
-    detector: str  # the registered detector name
-    params: dict[str, Any]  # constructor parameters, seed and device included
-    fold: int
-    seed: int  # the per-cell seed (given to the detector as random_state when it has one)
-    protocol: str
-    folds: int
-    run_seed: int
-    preset: str
-    data_hash: str
-    split_hash: str
-    preprocessing: str
-    rho: float  # the data set's anomaly rate (for top-rho)
-    extra: dict[str, Any] = field(default_factory=dict)
-    revision: int = 1  # the detector class's code revision (Detector.revision)
-
-    def config_hash(self) -> str:
-        payload = asdict(self) | {"schema": SCHEMA}
-        text = json.dumps(payload, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-    def paths(self, output: Path) -> tuple[Path, Path]:
-        json_path = record_path(output, self.dataset, self.label, self.fold)
-        return json_path, json_path.with_suffix(".npz")
-
-    @property
-    def name(self) -> str:
-        return f"{self.dataset}/{self.label}/fold{self.fold}"
 
 
 @dataclass
@@ -315,63 +234,3 @@ def _compute(
         record["traceback"] = traceback.format_exc()
     record["peak_rss_mb"] = peak_rss_mb()
     return record, arrays
-
-
-def write_cell(output: Path, cell: Cell, record: dict, arrays: dict) -> None:
-    """Write the score arrays, then the JSON that marks the cell finished (both atomic)."""
-    json_path, npz_path = cell.paths(output)
-    if arrays:
-        record["scores_sha256"] = atomic_save_npz(npz_path, **arrays)
-    try:
-        atomic_write_json(json_path, record)
-    except BaseException:
-        if arrays:  # scores without their record are never used: do not leave them behind
-            npz_path.unlink(missing_ok=True)
-        raise
-
-
-def failure_record(cell: Cell, error: str, tb: str | None = None) -> dict:
-    """A ``failed`` record for a cell that could not even report (timeout, crash)."""
-    return {
-        "schema": SCHEMA,
-        "config_hash": cell.config_hash(),
-        "cell": asdict(cell),
-        "status": "failed",
-        "error": error,
-        "traceback": tb,
-        "versions": versions(),
-    }
-
-
-def load_cell(output: Path, cell: Cell) -> tuple[dict | None, str]:
-    """The saved record of ``cell`` and ``""``, or ``None`` and why it cannot be used."""
-    json_path, npz_path = cell.paths(output)
-    if not json_path.exists():
-        return None, "missing"
-    try:
-        record = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None, "corrupt result file"
-    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-        return None, "result file of another schema"
-    if record.get("config_hash") != cell.config_hash():
-        return None, "configuration changed"
-    if record.get("status") != "ok":
-        return record, "failed before"
-    ranking, policies = record.get("ranking"), record.get("policies")
-    if (
-        not isinstance(ranking, dict)
-        or not isinstance(policies, dict)
-        or set(policies) != set(POLICIES)
-        or not isinstance(record.get("scores_sha256"), str)
-    ):
-        return None, "result file is incomplete (metrics or score digest missing)"
-    try:
-        digest = hashlib.sha256(npz_path.read_bytes()).hexdigest()
-        if digest != record.get("scores_sha256"):
-            return None, "score file does not match its record"
-        with np.load(npz_path, allow_pickle=False) as z:
-            z["test_scores"]
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
-        return None, "score file missing or corrupt"
-    return record, ""

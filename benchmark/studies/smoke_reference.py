@@ -22,7 +22,7 @@ import pandas as pd
 
 from benchmark.atomic import atomic_write_text
 from benchmark.data.synthetic import production_line
-from benchmark.harness import RunConfig, run
+from benchmark.engine.harness import RunConfig, run
 from benchmark.registry import detectors
 
 __all__ = [
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: Where the committed reference table lives (relative to the repository root).
-REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference" / "smoke.csv"
+REFERENCE = Path(__file__).resolve().parents[2] / "results" / "reference" / "smoke.csv"
 
 #: Smoke data sets: one small real set and a small multimodal production line.
 SMOKE_REGISTERED = ["vowels"]

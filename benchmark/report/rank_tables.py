@@ -1,8 +1,8 @@
 """The report's own tables: metric matrices, ranks, wins and runtimes (best in bold).
 
-The paper's Table 1 and Table 2 are defined in :mod:`benchmark.tables`; the rendering
-(:class:`~benchmark.tabular.Table`) and the ``mean ± std`` formatter are
-:mod:`benchmark.tabular`'s, shared with every other table of the suite.
+The paper's Table 1 and Table 2 are defined in :mod:`benchmark.report.paper_tables`; the rendering
+(:class:`~benchmark.report.text_table.Table`) and the ``mean ± std`` formatter are
+:mod:`benchmark.report.text_table`'s, shared with every other table of the suite.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.report.stats import CHANCE, MetricMatrix
-from benchmark.tabular import Table, below_chance_mark, bold_best, format_mean_std
+from benchmark.report.text_table import Table, below_chance_mark, bold_best, format_mean_std
 
 __all__ = [
     "below_chance_note",

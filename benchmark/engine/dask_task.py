@@ -1,7 +1,7 @@
 """What a Dask worker runs for one cell: compute it exactly as a local cell's child does.
 
 The worker only computes; it returns ``(record, arrays)`` and writes nothing, so the
-workers need no file system shared with the run folder (:mod:`benchmark.dask_engine`
+workers need no file system shared with the run folder (:mod:`benchmark.engine.dask_backend`
 writes the result on the client). A worker process computes one cell at a time, with
 one math thread, whatever ``--nthreads`` it was started with: torch's seed is global
 to a process and a reduction summed by two BLAS threads rounds differently, so two
@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import threading
 
-from benchmark.cells import Cell, CellInputs
-from benchmark.isolation import EVENT_LOG, compute_logged, no_named_semaphores
-from benchmark.limits import limit_threads
+from benchmark.engine.limits import limit_threads
+from benchmark.engine.workers import EVENT_LOG, compute_logged, no_named_semaphores
+from benchmark.evaluation.cell import Cell
+from benchmark.evaluation.inputs import CellInputs
 
 __all__ = ["compute_on_worker"]
 

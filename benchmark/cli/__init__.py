@@ -1,0 +1,1 @@
+"""The command line: ``python run_benchmark.py --help`` (``main`` lives in ``main.py``)."""
