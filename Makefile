@@ -1,5 +1,6 @@
-# Two entry points: `make bench` (run the benchmark) and `make test` (run the tests).
-# Both build .venv from pyproject.toml with the tested versions pinned in constraints.txt.
+# Two entry points: `make bench` (run the benchmark) and `make test` (lint, then run the tests);
+# `make docs` builds the documentation site into site/. All build .venv from pyproject.toml
+# with the tested versions pinned in constraints.txt.
 # The first Python >= 3.11 on PATH (3.11 first: the tested version); override with PYTHON=...
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -9,14 +10,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: bench test test-slow lint venv clean
+.PHONY: bench test test-slow lint docs venv clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || test -n "$(PYTHON)" || { echo "error: no Python 3.11 or newer on PATH;\
 	 install one or run make with PYTHON=/path/to/python3.11" >&2; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,docs]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -24,7 +25,10 @@ venv: $(STAMP)
 bench: $(STAMP)
 	$(PY) run_benchmark.py --datasets all --preset quick --n-jobs -1 $(ARGS)
 
+# CI runs this target (.ci/run): the lints first, so an unformatted file fails it.
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q $(ARGS)
 
 test-slow: $(STAMP)
@@ -32,6 +36,10 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# --strict: a broken link or anchor, or a page missing from the nav, fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV)
