@@ -32,6 +32,7 @@ __all__ = [
     "PRESETS",
     "DEFAULT_PRESET",
     "check_preset",
+    "CostModel",
     "DetectorSpec",
     "DatasetSpec",
     "UnknownNameError",
@@ -142,6 +143,24 @@ def _checked_caps(name: str, caps: Mapping[str, int | None] | int | None) -> dic
 
 
 @dataclass(frozen=True)
+class CostModel:
+    """How a detector's CPU time grows with a cell's size, declared where it registers.
+
+    ``terms(params, n_train, n_test, d, budget)`` returns counts of the work the method
+    does (``budget`` = (gradient steps, rows per step) for a ``neural`` model, else (0, 0));
+    the expected seconds are their sum weighted by coefficients measured on a machine
+    (``python -m benchmark.engine.cost_calibration``). ``batched_terms`` are the training
+    steps' terms, the part fold batching speeds up. A detector without a model is
+    estimated at the run's median cell.
+    """
+
+    formula: str  # shown by ``--list --verbose``
+    terms: Callable[..., list[float]]
+    neural: bool = False
+    batched_terms: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class DetectorSpec:
     """A registered detector: its class, per-preset parameters and a one-line summary.
 
@@ -156,6 +175,7 @@ class DetectorSpec:
     hidden: bool = False  # test doubles: usable by name, left out of "all" and --list
     #: Training rows the harness fits on at most, per preset (None: all rows); see cap().
     train_cap: Mapping[str, int | None] | int | None = None
+    cost: CostModel | None = None  # how its time grows (None: the run's median cell)
 
     def __post_init__(self) -> None:
         checked = _checked_presets(self.name, self.cls, self.presets, self.hidden)
@@ -231,6 +251,7 @@ def register_detector(
     summary: str = "",
     hidden: bool = False,
     train_cap: Mapping[str, int | None] | int | None = None,
+    cost: CostModel | None = None,
 ) -> Callable[[type], type]:
     """Class decorator: register a :class:`benchmark.base.Detector` under ``name``.
 
@@ -245,6 +266,9 @@ def register_detector(
     ``train_cap`` (one number, or one per preset) is the most training rows a cell fits
     on: for methods whose cost grows faster than linearly with them. The harness fits a
     larger fold on a seeded subsample of that many rows and records it in the result.
+
+    ``cost`` (a :class:`CostModel`) lets ``--dry-run``, the progress bar and the
+    scheduler estimate its cells; without one a cell counts as the run's median cell.
     """
 
     def decorator(cls: type) -> type:
@@ -262,6 +286,7 @@ def register_detector(
             summary=summary or (doc[0] if doc else ""),
             hidden=hidden,
             train_cap=train_cap,
+            cost=cost,
         )
         cls.registry_name = name
         return cls

@@ -39,7 +39,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchmark.registry import register_detector
+from benchmark.registry import CostModel, register_detector
+from detectors.neural.cost import TRAINING_TERMS, neural_terms
 from detectors.neural.gan import Discriminator, generator_net, sample_noise
 from detectors.neural.regular_gan import RegularGAN, RegularGANSettings
 
@@ -114,8 +115,22 @@ _QUICK: dict[str, Any] = {
 }
 
 
+def _anogan_terms(params, n_train, n_test, d, budget) -> list[float]:
+    search = n_test * int(params.get("search_steps") or 0)
+    return [*neural_terms(params, n_train, n_test, d, budget)[:4], search, search * d]
+
+
+ANOGAN_COST = CostModel(
+    "steps x (a + batch x (b + c d)) + latent search (n_test x search_steps x (e + f d))",
+    _anogan_terms,
+    neural=True,
+    batched_terms=TRAINING_TERMS,
+)
+
+
 @register_detector(
     "anogan",
+    cost=ANOGAN_COST,
     presets={
         "quick": _QUICK,
         "paper": {"n_epochs": 1000, "batch_size": 100, "search_steps": 500},

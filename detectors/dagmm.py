@@ -40,6 +40,7 @@ from torch import nn
 
 from benchmark.registry import register_detector
 from detectors.neural import NeuralDetector, mlp, train_loop
+from detectors.neural.cost import NEURAL_COST
 
 __all__ = ["ARCHITECTURES", "DAGMM", "gmm_energy", "gmm_parameters", "resolve_architecture"]
 
@@ -153,6 +154,7 @@ class _DAGMMNet(nn.Module):
 
 @register_detector(
     "dagmm",
+    cost=NEURAL_COST,
     presets={
         # 200 steps stopped before the reconstruction's first plateau (docs/design.md,
         # "DAGMM", stability audit).

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 from benchmark.base import Detector
-from benchmark.registry import register_detector
+from benchmark.registry import CostModel, register_detector
 
 #: Rows scored at a time (bounded memory: K x SCORE_BLOCK x d floats at most).
 SCORE_BLOCK = 16_384
@@ -31,8 +31,21 @@ def resolve_covariance_type(covariance_type: str, n: int, d: int, n_components: 
     return "full" if n >= n_components * (d + 1) else "diag"
 
 
+def _gmm_terms(params, n_train, n_test, d, budget) -> list[float]:
+    k = int(params.get("n_components") or 1)
+    work = n_train * k * int(params.get("max_iter") or 100)
+    return [1.0, work * d, work * d * d, n_test * k * d * d]
+
+
+GMM_COST = CostModel(
+    "n_train x k x max_iter x (a d + b d^2) (EM, full covariance) + n_test x k x d^2",
+    _gmm_terms,
+)
+
+
 @register_detector(
     "gmm",
+    cost=GMM_COST,
     presets={"quick": {}, "paper": {}, "smoke": {}},
     summary="Gaussian mixture (full covariance, diagonal when rows < K (d+1)), -log-likelihood",
     # EM costs n x K x d^2 per iteration, up to max_iter = 100 of them: about 11 s for 25k

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from benchmark.registry import register_detector
 from detectors.neural.complementary import ComplementaryGAN, CoreSettings
+from detectors.neural.cost import NEURAL_COST
 from detectors.neural.gan_losses import OCAN_ENTROPY_WEIGHT
 
 __all__ = ["MMOCGAN", "MMOCGANCat", "MMOCGANMix"]
@@ -147,6 +148,7 @@ class MMOCGAN(ComplementaryGAN):
 
 @register_detector(
     "mmoc-gan-cat",
+    cost=NEURAL_COST,
     presets=_PRESETS,
     summary="MMOC-GAN on OCAN's core, one-hot mode code beside the noise; score = P(fake)",
 )
@@ -158,6 +160,7 @@ class MMOCGANCat(MMOCGAN):
 
 @register_detector(
     "mmoc-gan-mix",
+    cost=NEURAL_COST,
     presets=_PRESETS,
     summary="MMOC-GAN on OCAN's core, a learnable Gaussian per mode; score = P(fake)",
 )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from benchmark.registry import register_detector
 from detectors.neural.complementary import ComplementaryGAN, CoreSettings
+from detectors.neural.cost import NEURAL_COST
 from detectors.neural.gan_losses import OCAN_ENTROPY_WEIGHT
 
 __all__ = ["OCAN"]
@@ -13,6 +14,7 @@ __all__ = ["OCAN"]
 
 @register_detector(
     "ocan",
+    cost=NEURAL_COST,
     presets={
         "quick": {"batch_size": 70, "n_epochs": 1000, "max_steps": 300, "d_lr": 1e-2},
         "paper": {

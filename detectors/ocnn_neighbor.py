@@ -6,11 +6,23 @@ import numpy as np
 from pyod.models.knn import KNN
 
 from benchmark.base import Detector
-from benchmark.registry import register_detector
+from benchmark.registry import CostModel, register_detector
+
+
+def _knn_terms(params, n_train, n_test, d, budget) -> list[float]:
+    pairs = n_train * n_train + n_test * n_train  # leave-one-out training scores, test rows
+    return [1.0, pairs, pairs * d]
+
+
+KNN_COST = CostModel(
+    "(n_train^2 + n_test x n_train) x (a + b d): exact kNN, leave-one-out training scores",
+    _knn_terms,
+)
 
 
 @register_detector(
     "ocnn-neighbor",
+    cost=KNN_COST,
     presets={"quick": {}, "paper": {}, "smoke": {}},
     summary="mean distance to the k=5 nearest training normals",
     # Exact kNN costs n_test x n_train + n_train^2 distances (about 1e-8 s each at d = 118,

@@ -56,6 +56,7 @@ from torch import nn
 
 from benchmark.registry import register_detector
 from detectors.neural import NeuralDetector, train_loop
+from detectors.neural.cost import NEURAL_COST
 
 __all__ = ["OCNNNetwork"]
 
@@ -67,6 +68,7 @@ PENALTY_GRADIENTS = ("reference-code", "paper-equation")
 
 @register_detector(
     "ocnn-network",
+    cost=NEURAL_COST,
     presets={
         "quick": {"max_steps": 1500},
         "paper": {},

@@ -34,6 +34,7 @@ from torch import nn
 
 from benchmark.registry import register_detector
 from detectors.neural import NeuralDetector, train_loop
+from detectors.neural.cost import NEURAL_COST
 
 __all__ = ["RDA", "TiedAutoencoder", "l21_shrink"]
 
@@ -75,6 +76,7 @@ class TiedAutoencoder(nn.Module):
 
 @register_detector(
     "rda",
+    cost=NEURAL_COST,
     presets={
         # 300 steps left the autoencoder near its initial output, so the first l2,1 step
         # took every training row (docs/design.md, "RDA", stability audit).

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from benchmark.registry import register_detector
+from detectors.neural.cost import NEURAL_COST
 from detectors.neural.gan import Discriminator, generator_net, glorot_init_
 from detectors.neural.regular_gan import RegularGAN, RegularGANSettings
 
@@ -18,6 +19,7 @@ __all__ = ["RGAN"]
 
 @register_detector(
     "rgan",
+    cost=NEURAL_COST,
     presets={
         "quick": {"n_epochs": 1000, "max_steps": 1000},
         "paper": {"n_epochs": 1000, "batch_size": 100, "hidden": (128, 128), "g_hidden": (128,)},

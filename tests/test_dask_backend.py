@@ -20,7 +20,7 @@ import pytest
 from benchmark.cli.main import main
 from benchmark.engine.backends import DASK_MISSING
 from benchmark.engine.harness import RunConfig, plan, run
-from benchmark.engine.workers import EVENT_LOG
+from benchmark.engine.tasks import EVENT_LOG
 from benchmark.faults.runs import (
     ROOT,
     cli_command,

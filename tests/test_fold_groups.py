@@ -11,8 +11,10 @@ import pytest
 
 import benchmark.faults.detectors  # noqa: F401  (registers fault-group-fit)
 from benchmark.engine.cost import longest_first, planned_costs
-from benchmark.engine.fold_groups import compute_group, fold_groups, run_group
+from benchmark.engine.fold_groups import compute_group, fold_groups
 from benchmark.engine.harness import RunConfig, plan, run
+from benchmark.engine.tasks import Task
+from benchmark.engine.workers import close_workers, run_task
 from benchmark.store.locking import CellLock, lock_path
 
 FOLDS = 3
@@ -94,11 +96,14 @@ def test_a_fold_locked_by_another_run_is_left_to_it(tmp_path):
     held = CellLock(lock_path(pending[1].cell.paths(config.output)[0]))
     assert held.acquire(wait=False)
     try:
-        done = run_group(pending, config.output, timeout=None, threads=1, memory_limit=None,
-                         force=False)  # fmt: skip
+        cells, inputs = [p.cell for p in pending], [p.inputs for p in pending]
+        task = Task(cells, inputs, pending[0].cls, config.output, threads=1, wait=False)
+        result = run_task(task, timeout=None)  # the group's task in a warm worker
     finally:
         held.release()
-    assert done == {pending[0].cell.name, pending[2].cell.name}
+        close_workers()
+    assert result.held == [pending[0].cell.name, pending[2].cell.name]
+    assert set(result.reply.saved) == {pending[0].cell.name, pending[2].cell.name}
     assert not pending[1].cell.paths(config.output)[0].exists()
     with_fold1 = run(config, progress=False)  # the per-cell path does the one left
     assert with_fold1.complete and with_fold1.n_computed == 1

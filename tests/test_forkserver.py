@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import benchmark.cli.main  # noqa: F401  (what run_benchmark.py, the main module, imports)
-from benchmark.engine import workers as isolation
+from benchmark.engine import workers
 
 
 def _report(conn) -> None:
@@ -21,15 +21,15 @@ def _report(conn) -> None:
 
 
 def test_preload_lists_the_suite_first_then_every_module_of_ours_imported_here():
-    preload = isolation._preload()
-    assert preload[: len(isolation._PRELOAD)] == isolation._PRELOAD
+    preload = workers._preload()
+    assert preload[: len(workers._PRELOAD)] == workers._PRELOAD
     assert "benchmark.cli.main" in preload and "benchmark.engine.workers" in preload
     assert len(preload) == len(set(preload))
     assert not [name for name in preload if name.split(".")[0] not in ("benchmark", "detectors")]
 
 
 def test_a_cells_child_inherits_torch_and_the_warm_up_and_limits_its_threads_to_one():
-    ctx = isolation._context()
+    ctx = workers._context()
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_report, args=(send,))
     proc.start()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from benchmark.engine.workers import EVENT_LOG
+from benchmark.engine.tasks import EVENT_LOG
 from benchmark.faults.runs import ROOT, group_alive, kill_group, sigint_as_in_a_terminal
 
 
@@ -26,7 +26,7 @@ multiprocessing.set_start_method("forkserver")  # as in a cell's child
 named = []
 resource_tracker.register = lambda name, rtype: named.append(rtype)
 if sys.argv[1] == "child":
-    from benchmark.engine.workers import no_named_semaphores
+    from benchmark.engine.tasks import no_named_semaphores
     no_named_semaphores()
 from tqdm.auto import tqdm
 tqdm(total=1, disable=True).close()  # what train_loop does in a cell without progress

@@ -242,12 +242,12 @@ def test_table1_files_are_named_after_their_own_data_set(tmp_path):
 
 def test_mean_std_has_one_format():
     """Table 1 cells, matrices and studies share one layout: 3 decimals, (k/n), n/a, failed."""
-    from benchmark.report.text_table import fmt_mean_std, format_mean_std
+    from benchmark.report.text_table import format_mean_std, mean_std_of_values
 
-    assert fmt_mean_std(pd.Series([0.7, 0.9, np.nan]), 3) == "0.800 ± 0.141 (2/3)"
-    assert fmt_mean_std(pd.Series([0.5])) == "0.500 ± 0.000"
-    assert fmt_mean_std(pd.Series([np.nan, np.nan]), 2) == "n/a"
-    assert fmt_mean_std(pd.Series([], dtype=float)) == "failed"
+    assert mean_std_of_values(pd.Series([0.7, 0.9, np.nan]), 3) == "0.800 ± 0.141 (2/3)"
+    assert mean_std_of_values(pd.Series([0.5])) == "0.500 ± 0.000"
+    assert mean_std_of_values(pd.Series([np.nan, np.nan]), 2) == "n/a"
+    assert mean_std_of_values(pd.Series([], dtype=float)) == "failed"
     assert format_mean_std(0.8, np.nan, 1, 2) == "0.800 ± 0.000 (1/2)"
     assert format_mean_std(np.nan, np.nan, 1, 2) == "n/a (1/2)"
     assert format_mean_std(0.12345, 0.01, digits=4) == "0.1235 ± 0.0100"

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from benchmark.data.synthetic import gaussian_modes, production_line
+from benchmark.engine.child_errors import timeout_error
 from benchmark.engine.config import RunConfig, parse_train_caps
 from benchmark.engine.harness import plan, run
-from benchmark.engine.workers import timeout_error
 from benchmark.evaluation import inputs as inputs_mod
 from benchmark.evaluation.cell import TRAIN_CAP
 from benchmark.evaluation.compute import compute_cell
 from benchmark.evaluation.inputs import CellInputs, FoldInputs, RowFile, capped_rows, read_rows
 from benchmark.registry import datasets, get_detector
 from benchmark.report.paper_tables import CAPPED_MARK, table1
-from benchmark.store.records import load_cell
+from benchmark.store.records import read_cell
 from detectors.ocsvm import OCSVM
 
 
@@ -83,7 +83,7 @@ def test_a_capped_cell_fits_the_seeded_subsample_and_records_it(tmp_path):
     assert knn["train_cap"].isna().all() and set(knn["n_train_fit"]) == {400}
     assert (res["peak_rss_mb"] > 0).all()
     for p in plan(config, dry=True):
-        record = load_cell(config.output, p.cell)[0]
+        record = read_cell(config.output, p.cell).record
         if p.cell.label == "ocsvm":  # train scores are those of the 150 fitted rows
             with np.load(p.cell.paths(config.output)[1]) as z:
                 assert z["train_scores"].shape == (150,)
@@ -97,15 +97,17 @@ def test_a_capped_cell_fits_the_seeded_subsample_and_records_it(tmp_path):
     assert "ocsvm: trained on a seeded subsample of 150 rows" in tables["line-600"].note
 
 
-def test_the_harness_cap_fits_the_rows_ocsvms_own_max_samples_chose(tmp_path):
-    """Moving OCSVM's cap into the harness kept its fitted model: same draw, same rows."""
+def test_the_harness_cap_fits_the_seeded_subsample_of_the_scaled_rows(tmp_path):
+    """A capped cell fits the rows capped_rows(n, cap, cell seed) picks, scaled with the
+    statistics of all its training rows (the scaling does not depend on the cap)."""
     config = _config(tmp_path, ["ocsvm"], caps={"ocsvm": 120})
     p = plan(config, dry=True)[0]
     from benchmark.evaluation.compute import fit_cell
 
     fitted = fit_cell(p.cell, p.inputs, p.cls)
     scaled_all = fitted.preprocessor.transform(p.inputs.materialise().X_train)
-    own = OCSVM(max_samples=120, random_state=p.cell.seed).fit(scaled_all)
+    rows = capped_rows(scaled_all.shape[0], 120, p.cell.seed)
+    own = OCSVM().fit(scaled_all[rows])
     np.testing.assert_allclose(
         fitted.detector.decision_function(fitted.X_test), own.decision_function(fitted.X_test)
     )

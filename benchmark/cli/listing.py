@@ -29,12 +29,12 @@ def print_list(verbose: bool = False) -> None:
 
 def _print_cost_models(names: list[str]) -> None:
     """``--list --verbose``: how each detector's CPU time grows, and where that is measured."""
-    from benchmark.engine.cost import COST_MODELS, load_calibration
+    from benchmark.engine.cost import calibration_path, cost_model, load_calibration
 
     calibration = load_calibration()
     print("\nCost models (CPU seconds of one cell, one thread; n_train, n_test rows, d features)")
     for name in names:
-        model = COST_MODELS.get(name)
+        model = cost_model(name)
         formula = model.formula if model else "none (estimated at the run's median cell)"
         print(f"  {name}: {formula}")
     where = (
@@ -42,5 +42,5 @@ def _print_cost_models(names: list[str]) -> None:
         if calibration.coefficients
         else "not calibrated"
     )
-    print(f"Coefficients: benchmark/engine/cost_calibration.json ({where});")
+    print(f"Coefficients: {calibration_path()} ({where});")
     print("recalibrate on your machine with: python -m benchmark.engine.cost_calibration")

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 from benchmark.cli.checks import check_cluster, check_device, check_numbers, check_output_dir
+from benchmark.cli.exits import fail, interrupted, stop_code
 from benchmark.cli.listing import print_list
 from benchmark.cli.studies import design_study, print_plan
 from benchmark.data.dataset import DataError
 from benchmark.engine.backends import BACKENDS, BackendError
-from benchmark.engine.interrupt import Terminated, interrupted_line, stop_on_sigterm
+from benchmark.engine.interrupt import stop_on_sigterm
 from benchmark.evaluation.protocols import PROTOCOLS
 from benchmark.registry import (
     DEFAULT_PRESET,
@@ -224,11 +225,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fail(msg: str) -> int:
-    print(f"error: {msg}", file=sys.stderr)
-    return 2
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 when every cell succeeded, 1 if some failed, 2 on bad input.
 
@@ -252,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         return report_command(args.report)
     error = check_numbers(args) or check_device(args.device) or check_cluster(args)
     if error:
-        return _fail(error)
+        return fail(error)
     with stop_on_sigterm():
         if args.study:
             return design_study(args, sys.argv[1:] if argv is None else argv)
@@ -288,17 +284,17 @@ def _benchmark(args: argparse.Namespace) -> int:
         det_names = list(detectors(include_hidden=True))
         dets = resolve_names("detector", args.detectors, det_names, list(detectors()))
     except (DataError, UnknownNameError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     output = args.output or Path("results") / f"{args.preset}-{args.protocol}-seed{args.seed}"
     error = check_output_dir(output) or (
         check_output_dir(args.splits_dir, "--splits-dir") if args.splits_dir else None
     )
     if error:
-        return _fail(error)
+        return fail(error)
     try:
         caps = parse_train_caps(args.train_cap, dets)
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     config = RunConfig(
         datasets=names,
         detectors=dets,
@@ -326,7 +322,7 @@ def _benchmark(args: argparse.Namespace) -> int:
             return print_plan([plan(config, dry=True)], _cells_at_a_time(config))
         summary = run(config, progress=not args.quiet)
     except (DataError, ValueError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except BackendError as exc:
         planned = plan(config)
         n_done = sum(p.done for p in planned)
@@ -337,10 +333,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         )
         return 1
     except KeyboardInterrupt as exc:
-        planned = plan(config)
-        n_done = sum(p.done for p in planned)
-        print(interrupted_line(exc, n_done, len(planned), output), file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return interrupted(exc, [config], output)
     print(
         f"{summary.n_cells} cells: {summary.n_ok} ok, {summary.n_failed} failed,"
         f" {summary.n_skipped} reused from earlier runs; {summary.seconds:.0f} s"
@@ -360,7 +353,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         print(
             f"\ninterrupted while writing the report; rerun with --report {output}", file=sys.stderr
         )
-        return 143 if isinstance(exc, Terminated) else 130
+        return stop_code(exc)
     return 0 if summary.complete else 1
 
 
@@ -383,7 +376,7 @@ def _dry_report(run_dir: Path | None) -> int:
         from benchmark.store.folder import folder_records
 
         if not (run_dir / "run.json").is_file() and not (run_dir / "cells").is_dir():
-            return _fail(f"{run_dir}: not a run folder (no run.json and no cells/)")
+            return fail(f"{run_dir}: not a run folder (no run.json and no cells/)")
         records = folder_records(run_dir)
         n_ok = sum(r.get("status") == "ok" for r in records)
         print(

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from benchmark.cli.checks import check_output_dir, check_output_file
+from benchmark.cli.exits import fail, interrupted, stop_code
 from benchmark.engine.cost import estimate_lines
-from benchmark.engine.interrupt import Terminated, interrupted_line
 from benchmark.registry import UnknownNameError, datasets, resolve_names
 
 __all__ = ["study", "design_study", "print_plan"]
@@ -38,20 +38,6 @@ def print_plan(plans: list[list], n_jobs: int | None = 1) -> int:
     return 0
 
 
-def _fail(msg: str) -> int:
-    print(f"error: {msg}", file=sys.stderr)
-    return 2
-
-
-def _interrupted(exc: KeyboardInterrupt, configs: list, where: Path) -> int:
-    from benchmark.engine.harness import plan
-
-    planned = [p for config in configs for p in plan(config)]
-    n_done = sum(p.done for p in planned)
-    print(interrupted_line(exc, n_done, len(planned), where), file=sys.stderr)
-    return 143 if isinstance(exc, Terminated) else 130
-
-
 def study(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     """Run (or with ``--dry-run`` plan) the study ``args`` asks for; the exit code."""
     return _reproduce(args) if args.reproduce else _ablation(args, argv)
@@ -64,14 +50,14 @@ def _reproduce(args: argparse.Namespace) -> int:
     path = args.output or Path("results") / "reproductions" / "dagmm.md"
     error = check_output_file(path) or check_output_dir(WORK_DIR, "the reproduction's cells")
     if error:
-        return _fail(error)
+        return fail(error)
     configs = reproduce_configs(range(args.seeds))
     if args.dry_run:
         return print_plan([plan(c, dry=True) for c in configs])
     try:
         reproduce_dagmm(path, seeds=range(args.seeds), n_jobs=args.n_jobs, progress=not args.quiet)
     except KeyboardInterrupt as exc:
-        return _interrupted(exc, configs, WORK_DIR)
+        return interrupted(exc, configs, WORK_DIR)
     print(f"wrote {path}")
     return 0
 
@@ -86,12 +72,12 @@ def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     try:
         names = resolve_names("data set", args.datasets or default, all_ds, all_ds)
     except UnknownNameError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     parent = Path("results") / f"{args.preset}-kfold-normal-seed{args.seed}"
     output = args.output or parent / "ablation"
     error = check_output_dir(output)
     if error:
-        return _fail(error)
+        return fail(error)
     options = dict(seed=args.seed, preset=args.preset, folds=args.folds, device=args.device)
     config = modes_config(names, output, **options)
     if args.dry_run:
@@ -102,7 +88,7 @@ def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
             names, output, n_jobs=args.n_jobs, progress=not args.quiet, command=command, **options
         )
     except KeyboardInterrupt as exc:
-        return _interrupted(exc, [config], output)
+        return interrupted(exc, [config], output)
     print(table.to_string())
     print(f"wrote {output / 'table2.md'}")
     if args.output is None:
@@ -117,7 +103,7 @@ def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
             report_command(parent)
         except KeyboardInterrupt as exc:
             print(f"\ninterrupted while writing the report; rerun with --report {parent}")
-            return 143 if isinstance(exc, Terminated) else 130
+            return stop_code(exc)
     return 0
 
 
@@ -139,9 +125,9 @@ def design_study(args: argparse.Namespace, argv: list[str]) -> int:
         text = args.datasets or ",".join(DEFAULT_DATASETS)
         names = resolve_names("data set", text, all_ds, all_ds)
     except UnknownNameError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.folds < 2:
-        return _fail(f"--folds must be >= 2 for the design study, got {args.folds}")
+        return fail(f"--folds must be >= 2 for the design study, got {args.folds}")
     output = args.output or Path("results") / "studies" / "mmoc-gan-design.md"
     common = dict(
         seed=args.seed,

@@ -9,11 +9,13 @@ The neural detectors' terms are their gradient steps (a step costs a constant, P
 overhead, plus a part growing with the rows per step and the input width), the
 classical ones' the operation counts of their algorithms (kNN: ``n_train**2 * d`` for the
 leave-one-out training scores and ``n_test * n_train * d`` for the test rows). The
-coefficients come from ``python -m benchmark.engine.cost_calibration`` (fits of a few seconds
-on synthetic data, non-negative least squares on relative errors) and live in
-``benchmark/engine/cost_calibration.json`` with the machine and versions that produced them.
+detector declares its model where it registers (``register_detector(..., cost=...)``);
+the coefficients come from ``python -m benchmark.engine.cost_calibration`` (fits of a few
+seconds on synthetic data, non-negative least squares on relative errors): the suite ships
+``benchmark/engine/cost_calibration.json``, and a user's own calibration is written to
+``results/cost_calibration.json``, which runs from that directory then use.
 ``--dry-run`` adds them up per detector; the progress bar weighs each cell by its cost.
-A detector the file does not know (a user's) is estimated at the run's median cell.
+A detector without a model or coefficients is estimated at the run's median cell.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.evaluation.cell import TRAIN_CAP
+from benchmark.registry import CostModel, get_detector
 
 __all__ = [
     "CALIBRATION_FILE",
-    "COST_MODELS",
+    "USER_CALIBRATION",
+    "cost_model",
     "GROUP_SPEEDUP",
-    "CostModel",
     "Calibration",
+    "calibration_path",
     "cell_cost",
     "estimate_lines",
     "format_seconds",
@@ -43,7 +47,11 @@ __all__ = [
     "training_budget",
 ]
 
+#: The calibration shipped with the suite (data, measured on the development machine).
 CALIBRATION_FILE = Path(__file__).with_name("cost_calibration.json")
+#: Where ``python -m benchmark.engine.cost_calibration`` writes a user's own calibration,
+#: beside their results (relative to the working directory); used when present.
+USER_CALIBRATION = Path("results") / "cost_calibration.json"
 
 Terms = Callable[[Mapping[str, Any], int, int, int], list[float]]
 
@@ -68,85 +76,17 @@ def training_budget(
     return steps, batch
 
 
-@dataclass(frozen=True)
-class CostModel:
-    """How a detector's cost grows: a formula for people, terms for the calibration."""
-
-    formula: str  # shown by ``--list --verbose``
-    terms: Callable[..., list[float]]  # (params, n_train, n_test, d, budget) -> term values
-    neural: bool = False
-    #: the terms of the training steps, the part fold batching speeds up (not the set-up,
-    #: scoring or AnoGAN's latent search, which run fold by fold)
-    batched_terms: tuple[int, ...] = ()
-
-
-def _neural(params, n_train, n_test, d, budget) -> list[float]:
-    steps, batch = budget
-    return [1.0, steps, steps * batch, steps * batch * d, n_test * d]
-
-
-def _anogan(params, n_train, n_test, d, budget) -> list[float]:
-    search = n_test * int(params.get("search_steps") or 0)
-    return [*_neural(params, n_train, n_test, d, budget)[:4], search, search * d]
-
-
-def _knn(params, n_train, n_test, d, budget) -> list[float]:
-    pairs = n_train * n_train + n_test * n_train  # leave-one-out training scores, test rows
-    return [1.0, pairs, pairs * d]
-
-
-def _ocsvm(params, n_train, n_test, d, budget) -> list[float]:
-    m = min(n_train, int(params.get("max_samples") or n_train))
-    return [1.0, m * m, m * m * d, m * n_test, m * n_test * d]
-
-
-def _gmm(params, n_train, n_test, d, budget) -> list[float]:
-    k = int(params.get("n_components") or 1)
-    work = n_train * k * int(params.get("max_iter") or 100)
-    return [1.0, work * d, work * d * d, n_test * k * d * d]
-
-
-_STEPS = (1, 2, 3)  # steps, steps x batch, steps x batch x d
-_NEURAL = CostModel(
-    "setup + steps x (a + batch x (b + c d)) + scoring (n_test x d)",
-    _neural,
-    neural=True,
-    batched_terms=_STEPS,
-)
-
-#: The cost model of every built-in detector (a user's detector without one is estimated
-#: at the run's median cell).
-COST_MODELS: dict[str, CostModel] = {
-    "ocan": _NEURAL,
-    "rgan": _NEURAL,
-    "mmoc-gan-cat": _NEURAL,
-    "mmoc-gan-mix": _NEURAL,
-    "ocnn-network": _NEURAL,
-    "rda": _NEURAL,
-    "dagmm": _NEURAL,
-    "anogan": CostModel(
-        "steps x (a + batch x (b + c d)) + latent search (n_test x search_steps x (e + f d))",
-        _anogan,
-        neural=True,
-        batched_terms=_STEPS,
-    ),
-    "ocnn-neighbor": CostModel(
-        "(n_train^2 + n_test x n_train) x (a + b d): exact kNN, leave-one-out training scores",
-        _knn,
-    ),
-    "ocsvm": CostModel(
-        "m^2 x (a + b d) to fit (m = min(n_train, max_samples)), m x n_test x (c + e d) to score",
-        _ocsvm,
-    ),
-    "gmm": CostModel(
-        "n_train x k x max_iter x (a d + b d^2) (EM, full covariance) + n_test x k x d^2", _gmm
-    ),
-}
+def cost_model(name: str) -> CostModel | None:
+    """The cost model detector ``name`` registered with (None: unknown or none)."""
+    try:
+        return get_detector(name).cost
+    except KeyError:
+        return None
 
 
 def model_terms(name: str, cls: type, params: Mapping[str, Any], n_train, n_test, d):
     """The term values of detector ``name`` on one cell, or None if it has no cost model."""
-    model = COST_MODELS.get(name)
+    model = cost_model(name)
     if model is None:
         return None
     budget = (0, 0)
@@ -172,9 +112,15 @@ class Calibration:
         return float(sum(c * t for c, t in zip(coef, terms)))
 
 
+def calibration_path() -> Path:
+    """The calibration a run uses: the user's own (:data:`USER_CALIBRATION`) when there is
+    one, else the one shipped with the suite."""
+    return USER_CALIBRATION if USER_CALIBRATION.is_file() else CALIBRATION_FILE
+
+
 def load_calibration(path: Path | None = None) -> Calibration:
     """The calibration file's coefficients; an empty calibration if there is none."""
-    path = Path(path or CALIBRATION_FILE)
+    path = Path(path or calibration_path())
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -201,7 +147,8 @@ def cell_cost(
     ``group_speedup`` divides the training steps' part (a fold trained in its group)."""
     terms = model_terms(name, cls, params, n_train, n_test, d)
     total = calibration.seconds(name, terms)
-    batched = COST_MODELS[name].batched_terms if name in COST_MODELS else ()
+    model = cost_model(name)
+    batched = model.batched_terms if model is not None else ()
     if total is None or group_speedup == 1.0 or not batched:
         return total
     rest = calibration.seconds(name, [0.0 if i in batched else t for i, t in enumerate(terms)])
@@ -303,7 +250,7 @@ def estimate_lines(
         per.setdefault(p.cell.label, []).append(c)
     source = (
         f"cost model calibrated on {calibration.machine or 'an unnamed machine'}"
-        f" ({calibration.created[:10] or 'undated'}; benchmark/engine/cost_calibration.json)"
+        f" ({calibration.created[:10] or 'undated'}; {calibration_path()})"
         if calibration.coefficients
         else "no calibration file: run python -m benchmark.engine.cost_calibration"
     )

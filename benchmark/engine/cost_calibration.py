@@ -1,14 +1,16 @@
 """Calibrate the cost models on this machine: ``python -m benchmark.engine.cost_calibration``.
 
-Every built-in detector with a cost model (:mod:`benchmark.engine.cost`) is fitted and scored on
+Every registered detector with a cost model (``register_detector(..., cost=...)``; see
+:mod:`benchmark.engine.cost`) is fitted and scored on
 synthetic data at a few sizes, widths and budgets chosen so that each of its terms
 varies, with one math thread, as a cell runs. The process's CPU time is measured, not the
 wall clock, so a busy machine does not inflate the model. The coefficients are the
 non-negative least squares fit of the measured seconds on the terms, each point weighted
 by 1/seconds (a fit of relative errors: a cell of 0.1 s matters as much as one of 10 s).
-The result is written to ``benchmark/engine/cost_calibration.json`` with the machine, the
-versions and each detector's worst relative error on its own points. It takes about three
-minutes.
+The result is written beside the user's results, to ``results/cost_calibration.json``
+(``--output``), with the machine, the versions and each detector's worst relative error on
+its own points; runs from that directory then use it instead of the calibration shipped
+with the suite. It takes about three minutes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import nnls
 
-from benchmark.engine.cost import CALIBRATION_FILE, COST_MODELS, model_terms
+from benchmark.engine.cost import USER_CALIBRATION, cost_model, model_terms
 from benchmark.engine.limits import limit_threads
 from benchmark.registry import detectors, load_plugins
 
@@ -35,7 +37,7 @@ _WIDTHS = (6, 36, 120, 274)
 
 def calibration_points(name: str) -> list[dict]:
     """The (n_train, n_test, d, parameter overrides) a detector is timed at."""
-    model = COST_MODELS[name]
+    model = cost_model(name)
     if name == "anogan":
         budgets = [(50, 64, 10), (250, 64, 10), (100, 256, 10), (50, 64, 40)]
         return [
@@ -56,8 +58,7 @@ def calibration_points(name: str) -> list[dict]:
         "gmm": [(2000, 1000), (8000, 1000), (4000, 4000)],
     }[name]
     widths = (10, 50) if name == "gmm" else (10, 100)
-    over = {"max_samples": None} if name == "ocsvm" else {}
-    return [dict(n=n, m=m, d=d, over=over) for n, m in sizes for d in widths]
+    return [dict(n=n, m=m, d=d, over={}) for n, m in sizes for d in widths]
 
 
 def _data(n: int, d: int, seed: int) -> np.ndarray:
@@ -127,13 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: calibrate the chosen detectors and write the calibration file."""
     parser = argparse.ArgumentParser(prog="python -m benchmark.engine.cost_calibration")
     parser.add_argument("--detectors", default="all", help="comma-separated names or 'all'")
-    parser.add_argument("--output", type=Path, default=CALIBRATION_FILE)
+    parser.add_argument(
+        "--output", type=Path, default=USER_CALIBRATION, help="default: %(default)s"
+    )
     args = parser.parse_args(argv)
     load_plugins()
-    names = list(COST_MODELS) if args.detectors == "all" else args.detectors.split(",")
-    unknown = [n for n in names if n not in COST_MODELS]
+    modelled = sorted(n for n, spec in detectors().items() if spec.cost is not None)
+    names = modelled if args.detectors == "all" else args.detectors.split(",")
+    unknown = [n for n in names if n not in modelled]
     if unknown:
-        print(f"error: no cost model for {unknown}; known: {sorted(COST_MODELS)}", file=sys.stderr)
+        print(f"error: no cost model for {unknown}; known: {modelled}", file=sys.stderr)
         return 2
     limit_threads(1)  # as every cell runs
     record = calibrate(names)
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmark.engine.cost_calibration " + " ".join(argv or sys.argv[1:]),
         "versions": _versions(),
     }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     print(f"wrote {args.output}")
     return 0

@@ -39,8 +39,10 @@ from distributed.scheduler import KilledWorker
 from benchmark.atomic import clean_stale_temp
 from benchmark.engine.backends import BackendError
 from benchmark.engine.dask_task import compute_on_worker
+from benchmark.engine.plan import PlannedCell
 from benchmark.store.locking import CellLock, lock_path
-from benchmark.store.records import failure_record, load_cell, write_cell
+from benchmark.store.records import failure_record, read_cell, write_cell
+from benchmark.store.states import Outcome
 
 __all__ = ["run_on_dask", "LOCAL_ALLOWED_FAILURES"]
 
@@ -57,12 +59,12 @@ POLL = 0.5
 #: Seconds to wait for a scheduler given by address before giving up.
 CONNECT_TIMEOUT = 20
 
-#: Where a planned cell's outcome goes: (planned cell, record, "computed" or "reused").
-Outcome = tuple[Any, dict, str]
+#: Where a planned cell's outcome goes: (planned cell, record, COMPUTED or REUSED).
+CellOutcome = tuple[PlannedCell, dict, Outcome]
 
 
 def run_on_dask(
-    pending: list,
+    pending: list[PlannedCell],
     output: Path,
     *,
     scheduler: str | None,
@@ -71,7 +73,7 @@ def run_on_dask(
     memory_limit: int | None,
     force: bool,
     on_done: Callable[[dict], None],
-) -> list[Outcome]:
+) -> list[CellOutcome]:
     """Compute ``pending`` cells (with ``cell``, ``inputs``, ``cls``) on a Dask cluster.
 
     The cluster is the scheduler at ``scheduler`` or ``local_workers`` worker processes
@@ -155,7 +157,7 @@ async def _stop_workers(cluster: LocalCluster) -> None:
 class _Sent:
     """A cell out on the cluster and the lock this process holds for it meanwhile."""
 
-    planned: Any
+    planned: PlannedCell
     lock: CellLock
 
 
@@ -168,10 +170,10 @@ class _Engine:
         self.on_done = on_done
         self._workers, self._looked = 1, float("-inf")
 
-    def run(self, pending: list) -> list[Outcome]:
+    def run(self, pending: list[PlannedCell]) -> list[CellOutcome]:
         todo, locked = deque(pending), deque()
         sent: dict[Future, _Sent] = {}
-        outcomes: list[Outcome] = []
+        outcomes: list[CellOutcome] = []
         try:
             while todo or locked or sent:
                 self._send(todo, locked, sent, outcomes)
@@ -213,21 +215,21 @@ class _Engine:
             elif kind == "locked":
                 locked.append(planned)
             else:
-                outcomes.append((planned, result, "reused"))
+                outcomes.append((planned, result, Outcome.REUSED))
                 self.on_done(result)
 
-    def _start(self, planned) -> tuple[str, Any]:
+    def _start(self, planned: PlannedCell) -> tuple[str, Any]:
         """``("reused", record)``, ``("locked", None)`` or ``("sent", (future, lock))``."""
         cell = planned.cell
-        if not self.force and (saved := load_cell(self.output, cell))[1] == "":
-            return "reused", saved[0]
+        if not self.force and (saved := read_cell(self.output, cell)).finished:
+            return "reused", saved.record
         lock = CellLock(lock_path(cell.paths(self.output)[0]))
         if not lock.acquire(wait=False):
             return "locked", None
         try:
-            if not self.force and (saved := load_cell(self.output, cell))[1] == "":
+            if not self.force and (saved := read_cell(self.output, cell)).finished:
                 lock.release()  # another run finished it while we looked
-                return "reused", saved[0]
+                return "reused", saved.record
             future = self.client.submit(
                 compute_on_worker,
                 cell,
@@ -245,7 +247,7 @@ class _Engine:
             raise
         return "sent", (future, lock)
 
-    def _collect(self, sent: dict) -> list[Outcome]:
+    def _collect(self, sent: dict) -> list[CellOutcome]:
         """Wait a little for cells to come back; write each one that did."""
         try:
             with self.client.as_current():
@@ -259,7 +261,7 @@ class _Engine:
                 record = self._write(out.planned.cell, self._result(future))
             finally:
                 out.lock.release()
-            outcomes.append((out.planned, record, "computed"))
+            outcomes.append((out.planned, record, Outcome.COMPUTED))
             self.on_done(record)
         if any(f.status in ("cancelled", "lost") for f in sent):
             raise BackendError(f"{self.where} went away")

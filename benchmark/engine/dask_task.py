@@ -1,4 +1,4 @@
-"""What a Dask worker runs for one cell: compute it exactly as a local cell's child does.
+"""What a Dask worker runs for one cell: compute it exactly as a local worker does.
 
 The worker only computes; it returns ``(record, arrays)`` and writes nothing, so the
 workers need no file system shared with the run folder (:mod:`benchmark.engine.dask_backend`
@@ -14,7 +14,7 @@ import os
 import threading
 
 from benchmark.engine.limits import limit_threads
-from benchmark.engine.workers import EVENT_LOG, compute_logged, no_named_semaphores
+from benchmark.engine.tasks import EVENT_LOG, compute_logged, no_named_semaphores
 from benchmark.evaluation.cell import Cell
 from benchmark.evaluation.inputs import CellInputs
 

@@ -23,15 +23,17 @@ from benchmark.atomic import clean_stale_temp
 from benchmark.engine.backends import BackendError
 from benchmark.engine.config import RunConfig, variants_config
 from benchmark.engine.cost import longest_first
-from benchmark.engine.fold_groups import fold_groups, group_outcomes
+from benchmark.engine.execute import execute_cell, group_outcomes
+from benchmark.engine.fold_groups import fold_groups
 from benchmark.engine.interrupt import Terminated
 from benchmark.engine.plan import DEFAULT_SPLITS_DIR, PlannedCell, plan
 from benchmark.engine.progress import cell_counter, cost_weighted_bar
-from benchmark.engine.workers import abort_all, execute_cell, reset_abort
+from benchmark.engine.workers import abort_all, close_workers, reset_abort
 from benchmark.report.refresh import refresh_folder
 from benchmark.store.folder import IncompleteFolderError, now
-from benchmark.store.records import ROUTINE_REASONS, load_cell
+from benchmark.store.records import read_cell
 from benchmark.store.results import collect_results
+from benchmark.store.states import Outcome, RecordState
 
 __all__ = ["RunConfig", "RunSummary", "plan", "run", "variants_config", "DEFAULT_SPLITS_DIR"]
 
@@ -71,7 +73,7 @@ def _report_damage(config: RunConfig, planned: list[PlannedCell]) -> list[dict]:
     """Log every unusable result file the plan found; those cells are recomputed."""
     damaged = []
     for p in planned:
-        if not p.done and p.reason not in ROUTINE_REASONS and p.reason != "forced":
+        if p.state is RecordState.DAMAGED:
             path = p.cell.paths(config.output)[0]
             log.warning("%s: %s; recomputing cell %s", path, p.reason, p.cell.name)
             damaged.append({"cell": p.cell.name, "file": str(path), "reason": p.reason})
@@ -95,8 +97,8 @@ def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[t
             on_done=on_done,
         )
     outcomes = _execute(config, pending, wait=False, on_done=on_done, weights=bar.weights)
-    locked = [p for p, _, outcome in outcomes if outcome == "locked"]
-    outcomes = [o for o in outcomes if o[2] != "locked"]
+    locked = [p for p, _, outcome in outcomes if outcome is Outcome.LOCKED]
+    outcomes = [o for o in outcomes if o[2] is not Outcome.LOCKED]
     if locked:  # cells another run was computing: by now usually saved, so reused
         outcomes += _execute(config, locked, wait=True, on_done=on_done, weights=bar.weights)
     return outcomes
@@ -154,7 +156,7 @@ def _execute(
         for results in gen:
             for p, record, outcome in results:
                 done.append((p, record, outcome))
-                if outcome != "locked":
+                if outcome is not Outcome.LOCKED:
                     on_done(record)
     except BaseException:  # Ctrl-C: kill the children before joblib waits for its threads
         abort_all()
@@ -183,14 +185,15 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
         outcomes = _compute(config, pending, bar)
     except BaseException as exc:
         bar.close()
-        clean_stale_temp(output)  # what the killed children were writing
+        clean_stale_temp(output)  # what the killed workers were writing
         if isinstance(exc, KeyboardInterrupt | BackendError):
             _refresh(config, started, start, len(planned), _stopped_by(exc), None)
         raise
     finally:
         bar.close()
+        close_workers()
     unsaved = {p.cell.name: rec for p, rec, _ in outcomes}
-    records = [load_cell(output, p.cell)[0] for p in planned]
+    records = [read_cell(output, p.cell).record for p in planned]
     results = collect_results([r for r in records if r is not None])
     failed = [
         {
@@ -200,7 +203,7 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
         for p, r in zip(planned, records)
         if r is None or r.get("status") != "ok"
     ]
-    n_computed = sum(outcome == "computed" for _, _, outcome in outcomes)
+    n_computed = sum(outcome is Outcome.COMPUTED for _, _, outcome in outcomes)
     seconds = time.perf_counter() - start
     summary = RunSummary(
         results=results,

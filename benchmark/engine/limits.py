@@ -7,6 +7,7 @@ only its own cell.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 __all__ = ["limit_threads", "limit_memory", "restore_memory", "warm_thread_controller"]
@@ -14,6 +15,10 @@ __all__ = ["limit_threads", "limit_memory", "restore_memory", "warm_thread_contr
 #: threadpoolctl's controller of the libraries loaded when it was built, and those libraries
 #: (see :func:`warm_thread_controller`); None until then.
 _WARM: tuple | None = None
+
+#: ``n``, the number of imported modules and the loaded libraries at the last
+#: :func:`limit_threads` call in this process.
+_LIMITED: tuple | None = None
 
 
 def _shared_objects() -> frozenset[str] | None:
@@ -43,13 +48,22 @@ def limit_threads(n: int) -> None:
 
     The suite's networks are small MLPs: a second torch thread only adds synchronisation
     (measured 10-25x slower fits on a loaded 2-core machine), so parallelism comes from
-    running cells side by side instead.
+    running cells side by side instead. A warm worker calls this before every task: when
+    the loaded libraries and ``n`` are those of its last call, the BLAS/OpenMP limits are
+    not set again (a threadpoolctl scan costs 4-8 ms a call).
     """
+    global _LIMITED
     from threadpoolctl import ThreadpoolController
 
-    warm = _WARM
-    same = warm is not None and warm[1] is not None and warm[1] == _shared_objects()
-    (warm[0] if same else ThreadpoolController()).limit(limits=n)
+    # Reading /proc/self/maps costs ~4 ms: when no module was imported since the last
+    # call (no new extension, so no new BLAS/OpenMP library), the last answer stands.
+    if _LIMITED is None or _LIMITED[:2] != (n, len(sys.modules)):
+        loaded = _shared_objects()
+        if loaded is None or _LIMITED is None or _LIMITED[::2] != (n, loaded):
+            warm = _WARM
+            same = warm is not None and warm[1] is not None and warm[1] == loaded
+            (warm[0] if same else ThreadpoolController()).limit(limits=n)
+        _LIMITED = (n, len(sys.modules), loaded)
     try:
         import torch
 

@@ -13,7 +13,8 @@ from benchmark.evaluation.cell import TRAIN_CAP, Cell, cell_seed
 from benchmark.evaluation.inputs import FoldInputs, shared_rows
 from benchmark.evaluation.splits import get_splits
 from benchmark.registry import DetectorSpec, get_dataset, get_detector
-from benchmark.store.records import load_cell
+from benchmark.store.records import SavedCell, read_cell
+from benchmark.store.states import RecordState
 
 __all__ = ["DEFAULT_SPLITS_DIR", "PlannedCell", "plan"]
 
@@ -27,8 +28,17 @@ class PlannedCell:
     cell: Cell
     cls: type
     inputs: FoldInputs  # the data set once + the fold's indices; rows built when computed
-    done: bool
-    reason: str
+    state: RecordState  # what its saved record is worth (FINISHED: reused)
+    detail: str = ""  # what is damaged, when it is
+
+    @property
+    def done(self) -> bool:
+        return self.state is RecordState.FINISHED
+
+    @property
+    def reason(self) -> str:
+        """Why the cell is (not) computed, in words: its state, or what is damaged."""
+        return self.detail or self.state.value
 
 
 def _load_dataset(name: str, config: RunConfig) -> Dataset:
@@ -107,9 +117,10 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
                     extra={TRAIN_CAP: cap} if binds else {},
                     revision=int(getattr(cls, "revision", 1)),
                 )
-                record, reason = (
-                    (None, "forced") if config.force else load_cell(config.output, cell)
+                saved = (
+                    SavedCell(None, RecordState.FORCED)
+                    if config.force
+                    else read_cell(config.output, cell)
                 )
-                done = record is not None and reason == ""
-                planned.append(PlannedCell(cell, cls, inputs, done, reason or "done"))
+                planned.append(PlannedCell(cell, cls, inputs, saved.state, saved.detail))
     return planned

@@ -29,6 +29,7 @@ __all__ = [
     "compute_cell",
     "fit_cell",
     "peak_rss_mb",
+    "reset_peak_rss",
     "versions",
 ]
 
@@ -69,7 +70,7 @@ class FittedCell:
         scale both row sets, then keep the capped subsample of the training rows.
 
         The scaling is fitted before the cap, so it does not depend on the cap (and a
-        capped OCSVM fits exactly the rows its former ``max_samples`` chose).
+        a capped OCSVM fits the rows its former ``max_samples`` parameter chose).
         """
         rows = inputs.materialise()
         pre = Preprocessor(cell.preprocessing).fit(rows.X_train)
@@ -151,10 +152,27 @@ def compute_cell(
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB (a cell's child: the cell's)."""
+    """This process's peak resident memory since :func:`reset_peak_rss`, in MB (a
+    worker resets it before each task, so it is the cell's; ``VmHWM`` on Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Start :func:`peak_rss_mb` again from the memory in use now (Linux; else a no-op)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:  # pragma: no cover - not Linux, or not allowed
+        pass
 
 
 def _compute(

@@ -175,7 +175,7 @@ def capped_rows(n: int, cap: int | None, seed: int) -> np.ndarray | None:
     """The sorted rows a capped fit uses, or None when ``n <= cap`` (no cap applies).
 
     ``np.random.default_rng(seed).choice(n, cap, replace=False)``, sorted: the draw
-    OCSVM's own ``max_samples`` made, so moving its cap here kept its fitted rows.
+    OCSVM's former ``max_samples`` parameter made, so moving its cap here kept its rows.
     """
     if cap is None or n <= cap:
         return None

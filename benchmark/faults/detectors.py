@@ -123,7 +123,7 @@ class DiskFull(GMM):
 
     def _fit(self, X: np.ndarray) -> None:
         super()._fit(X)
-        fill_disk()  # only this (child) process's writer is affected
+        fill_disk()  # the next write of this process fails: the result's
 
 
 _FEW_STEPS = {"max_steps": 20, "n_epochs": 1000, "batch_size": 70}

@@ -24,15 +24,22 @@ def full_disk_write(fh: BinaryIO, data: bytes) -> None:
 
 
 def fill_disk() -> None:
-    """From now on every atomic write in this process fails (for a cell's child only)."""
-    atomic._write_all = full_disk_write
+    """The next atomic write in this process fails half-way, as on a full disk; the
+    writes after it work again (a worker computes other cells after this one)."""
+    saved = atomic._write_all
+
+    def once(fh: BinaryIO, data: bytes) -> None:
+        atomic._write_all = saved
+        full_disk_write(fh, data)
+
+    atomic._write_all = once
 
 
 @contextmanager
 def disk_full() -> Iterator[None]:
     """Every atomic write in this process fails half-way with ENOSPC while active."""
     saved = atomic._write_all
-    fill_disk()
+    atomic._write_all = full_disk_write
     try:
         yield
     finally:

@@ -23,7 +23,7 @@ import numpy as np
 
 from benchmark.data import DataError, load_user_file
 from benchmark.engine.harness import plan, run
-from benchmark.engine.workers import EVENT_LOG
+from benchmark.engine.tasks import EVENT_LOG
 from benchmark.faults.data import malformed_file
 from benchmark.faults.detectors import FAULT_DETECTORS
 from benchmark.faults.disk import disk_full

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.engine.harness import RunConfig
-from benchmark.engine.workers import EVENT_LOG
+from benchmark.engine.tasks import EVENT_LOG
 
 __all__ = [
     "ROOT",

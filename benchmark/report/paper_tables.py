@@ -3,7 +3,7 @@
 Every writer uses these definitions: the run folder's ``table1.md``/``.csv``/``.tex``
 (:func:`write_table1`), the report (``benchmark.report``) and the ablation's
 ``table2.md`` (:mod:`benchmark.studies.ablation`). Cells read ``mean ± std`` over folds
-(:func:`benchmark.report.text_table.fmt_mean_std`); the best mean of each column is bold.
+(:func:`benchmark.report.text_table.mean_std_of_values`); the best mean of each column is bold.
 
 Table 1 reports the paper's four thresholded columns (plus F1 with the anomaly class
 positive) under the three threshold policies the paper uses: ``native`` (the detector's
@@ -24,7 +24,7 @@ import pandas as pd
 
 from benchmark.atomic import atomic_write_text
 from benchmark.base import TRAIN_QUANTILE
-from benchmark.report.text_table import Table, bold_best, fmt_mean_std
+from benchmark.report.text_table import Table, bold_best, mean_std_of_values
 
 __all__ = [
     "METRIC_LABELS",
@@ -102,7 +102,7 @@ def _cells(
     texts, means = [], []
     for policy, metric, _ in columns:
         values = ok.loc[ok["policy"] == policy, metric]
-        texts.append(fmt_mean_std(values, n_expected) if len(values) else "failed")
+        texts.append(mean_std_of_values(values, n_expected) if len(values) else "failed")
         numeric = pd.to_numeric(values, errors="coerce")
         means.append(float(numeric.mean()) if len(values) else np.nan)
     return texts, means

@@ -1,8 +1,9 @@
 """Text tables: the one ``mean ± std`` formatter, a bold-best mask, and a :class:`Table`.
 
 Every table of the suite (the paper's Table 1 and Table 2, the report's matrices, the
-studies) formats a mean over folds or seeds with :func:`format_mean_std`, so they all
-read alike. A :class:`Table` keeps text cells and a bold mask apart, so one table renders
+studies) formats a mean over folds or seeds with :func:`format_mean_std` (from a mean
+and a std) or :func:`mean_std_of_values` (from the values themselves), so they all read
+alike. A :class:`Table` keeps text cells and a bold mask apart, so one table renders
 to markdown (``**x**``), HTML (``<b>x</b>``), LaTeX (``\\textbf{x}``) and CSV alike.
 """
 
@@ -23,7 +24,7 @@ __all__ = [
     "Table",
     "below_chance_mark",
     "bold_best",
-    "fmt_mean_std",
+    "mean_std_of_values",
     "format_mean_std",
     "latex_escape",
     "write_table",
@@ -47,7 +48,7 @@ def format_mean_std(
     return text
 
 
-def fmt_mean_std(values: pd.Series, n_expected: int | None = None, digits: int = 3) -> str:
+def mean_std_of_values(values: pd.Series, n_expected: int | None = None, digits: int = 3) -> str:
     """``mean ± std`` over the finite values; notes missing folds; ``failed`` if none.
 
     No value at all reads ``failed``; values none of which is finite (e.g. AUROC of test

@@ -1,13 +1,13 @@
 """A cell's record on disk: ``foldK.npz`` (scores) then ``foldK.json`` (metadata and
 metrics), both written atomically. The JSON, written last, records the sha256 of the
-npz, so a cell is finished exactly when :func:`load_cell` accepts its JSON."""
+npz, so a cell is finished exactly when :func:`read_cell` accepts its JSON."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +16,28 @@ from benchmark.atomic import atomic_save_npz, atomic_write_json
 from benchmark.evaluation.cell import SCHEMA, Cell
 from benchmark.evaluation.compute import versions
 from benchmark.evaluation.thresholds import POLICIES
+from benchmark.store.states import RecordState
 
-__all__ = ["ROUTINE_REASONS", "failure_record", "load_cell", "write_cell"]
+__all__ = ["SavedCell", "failure_record", "is_finished", "read_cell", "write_cell"]
 
-#: Reasons from :func:`load_cell` that are ordinary (nothing on disk is damaged).
-ROUTINE_REASONS = frozenset({"", "missing", "configuration changed", "failed before"})
+
+@dataclass(frozen=True)
+class SavedCell:
+    """What :func:`read_cell` found for a cell: its record (when readable and its own),
+    the record's :class:`~benchmark.store.states.RecordState`, and what is damaged."""
+
+    record: dict | None
+    state: RecordState
+    detail: str = ""  # for DAMAGED: what is wrong with the files, for humans
+
+    @property
+    def finished(self) -> bool:
+        """The one test of a finished cell: its record and scores are usable as saved."""
+        return self.state is RecordState.FINISHED
+
+    @property
+    def reason(self) -> str:
+        return self.detail or self.state.value
 
 
 def write_cell(output: Path, cell: Cell, record: dict, arrays: dict) -> None:
@@ -49,21 +66,21 @@ def failure_record(cell: Cell, error: str, tb: str | None = None) -> dict:
     }
 
 
-def load_cell(output: Path, cell: Cell) -> tuple[dict | None, str]:
-    """The saved record of ``cell`` and ``""``, or ``None`` and why it cannot be used."""
+def read_cell(output: Path, cell: Cell) -> SavedCell:
+    """The saved record of ``cell`` and what it is worth (see :class:`SavedCell`)."""
     json_path, npz_path = cell.paths(output)
     if not json_path.exists():
-        return None, "missing"
+        return SavedCell(None, RecordState.MISSING)
     try:
         record = json.loads(json_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None, "corrupt result file"
+        return _damaged("corrupt result file")
     if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-        return None, "result file of another schema"
+        return _damaged("result file of another schema")
     if record.get("config_hash") != cell.config_hash():
-        return None, "configuration changed"
+        return SavedCell(None, RecordState.STALE)
     if record.get("status") != "ok":
-        return record, "failed before"
+        return SavedCell(record, RecordState.FAILED)
     ranking, policies = record.get("ranking"), record.get("policies")
     if (
         not isinstance(ranking, dict)
@@ -71,13 +88,22 @@ def load_cell(output: Path, cell: Cell) -> tuple[dict | None, str]:
         or set(policies) != set(POLICIES)
         or not isinstance(record.get("scores_sha256"), str)
     ):
-        return None, "result file is incomplete (metrics or score digest missing)"
+        return _damaged("result file is incomplete (metrics or score digest missing)")
     try:
         digest = hashlib.sha256(npz_path.read_bytes()).hexdigest()
         if digest != record.get("scores_sha256"):
-            return None, "score file does not match its record"
+            return _damaged("score file does not match its record")
         with np.load(npz_path, allow_pickle=False) as z:
             z["test_scores"]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
-        return None, "score file missing or corrupt"
-    return record, ""
+        return _damaged("score file missing or corrupt")
+    return SavedCell(record, RecordState.FINISHED)
+
+
+def _damaged(detail: str) -> SavedCell:
+    return SavedCell(None, RecordState.DAMAGED, detail)
+
+
+def is_finished(output: Path, cell: Cell) -> bool:
+    """Whether ``cell`` has a usable record in ``output`` (:attr:`SavedCell.finished`)."""
+    return read_cell(output, cell).finished

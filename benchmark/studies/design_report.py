@@ -18,7 +18,7 @@ from tabulate import tabulate
 from benchmark.atomic import atomic_write_text
 from benchmark.engine.harness import RunConfig
 from benchmark.evaluation.compute import versions
-from benchmark.report.text_table import fmt_mean_std
+from benchmark.report.text_table import mean_std_of_values
 from benchmark.studies.design_variants import (
     LABEL_VARIANTS,
     N_GENERATED,
@@ -39,7 +39,7 @@ def auroc_table(auroc: pd.DataFrame, variants: list[str], datasets: list[str], f
         row = [f"`{v}`"]
         for ds in datasets:
             vals = auroc[(auroc["variant"] == v) & (auroc["dataset"] == ds)]["auroc"]
-            row.append(fmt_mean_std(vals, folds) if len(vals) else "failed")
+            row.append(mean_std_of_values(vals, folds) if len(vals) else "failed")
         got = [means.get((v, ds), np.nan) for ds in datasets]
         finite = [x for x in got if np.isfinite(x)]
         row.append(f"{sum(x < 0.5 for x in finite)} / {len(finite)}")

@@ -30,7 +30,7 @@ from benchmark.engine.harness import PlannedCell, RunConfig, plan, run, variants
 from benchmark.evaluation.compute import fit_cell
 from benchmark.evaluation.metrics import ranking_metrics
 from benchmark.registry import DEFAULT_PRESET, get_dataset
-from benchmark.store.records import load_cell
+from benchmark.store.records import read_cell
 from benchmark.studies.design_report import write_report
 from benchmark.studies.design_variants import (
     LABEL_VARIANTS,
@@ -215,8 +215,9 @@ def _diagnose(config: RunConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     for p in plan(config):
         if p.cell.fold != DIAGNOSTIC_FOLD:
             continue
-        record, reason = load_cell(config.output, p.cell)
-        if record is None or reason:
+        saved = read_cell(config.output, p.cell)
+        record = saved.record
+        if not saved.finished:
             checks.append(
                 {
                     "dataset": p.cell.dataset,
@@ -227,7 +228,7 @@ def _diagnose(config: RunConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "abs_diff": float("nan"),
                     "match": False,
                     "preprocessing": p.cell.preprocessing,
-                    "error": f"no usable cell result ({reason or 'missing'})",
+                    "error": f"no usable cell result ({saved.reason})",
                 }
             )
             continue

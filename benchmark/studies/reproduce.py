@@ -21,7 +21,7 @@ import pandas as pd
 
 from benchmark.engine.harness import RunConfig, run
 from benchmark.evaluation.compute import versions
-from benchmark.report.text_table import fmt_mean_std
+from benchmark.report.text_table import mean_std_of_values
 
 __all__ = ["DAGMM_PAPER", "WORK_DIR", "reproduce_configs", "reproduce_dagmm"]
 
@@ -49,11 +49,11 @@ def _table(frame: pd.DataFrame, datasets: Sequence[str], detectors: Sequence[str
             paper = DAGMM_PAPER.get((det, ds))
             cells = [ds, det, str(len(ok))]
             for i, m in enumerate(_METRICS):
-                cells.append(fmt_mean_std(ok[m], digits=4))
+                cells.append(mean_std_of_values(ok[m], digits=4))
                 cells.append(f"{paper[i]:.4f}" if paper else "—")
             gap = ok["f1_anomaly"].mean() - paper[2] if paper and len(ok) else float("nan")
             cells.append(f"{gap:+.4f}")
-            cells.append(fmt_mean_std(ok["auroc"], digits=4))
+            cells.append(mean_std_of_values(ok["auroc"], digits=4))
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 

@@ -11,7 +11,7 @@ Definitions and sources: ``docs/design.md``, "Losses of the complementary-GAN fa
 * :func:`feature_matching_paired` - OCAN's per-sample paired L2 on D's logits;
 * :func:`density_mask` / :func:`low_density_kl` - the masked ``log T(x~)`` term;
 * :func:`midrange_threshold` - OCAN's per-batch epsilon;
-* :func:`bernoulli_entropy` / :func:`categorical_entropy` - D's confidence term;
+* :func:`categorical_entropy` - D's confidence term;
 * :func:`sigma_regulariser` - DeLiGAN's pull of the mixture sigmas towards 1;
 * :func:`mutual_info_loss` - InfoGAN's categorical MI term with the marginal entropy of Q.
 * :func:`cross_entropy` - the mean cross-entropy of 2-way D, T and Q heads.
@@ -24,7 +24,6 @@ import torch.nn.functional as F
 
 __all__ = [
     "OCAN_ENTROPY_WEIGHT",
-    "bernoulli_entropy",
     "categorical_entropy",
     "cross_entropy",
     "density_mask",
@@ -107,15 +106,6 @@ def midrange_threshold(p: torch.Tensor) -> torch.Tensor:
     """OCAN's epsilon: ``(max p + min p) / 2`` over the batch (no gradient)."""
     with torch.no_grad():
         return (p.amax(dim=-1) + p.amin(dim=-1)) / 2
-
-
-def bernoulli_entropy(logits: torch.Tensor) -> torch.Tensor:
-    """Mean entropy (nats) of ``Bernoulli(sigmoid(logits))``: D's confidence on real samples.
-
-    Computed from logits as ``softplus(l) - sigmoid(l) * l`` so it stays finite when D
-    saturates.
-    """
-    return (F.softplus(logits) - torch.sigmoid(logits) * logits).mean()
 
 
 def categorical_entropy(logits: torch.Tensor) -> torch.Tensor:
