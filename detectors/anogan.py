@@ -186,7 +186,7 @@ class AnoGAN(RegularGAN):
         self.device = device
         self.verbose = verbose
 
-    def _settings(self) -> RegularGANSettings:
+    def settings(self) -> RegularGANSettings:
         """The GAN loop's settings, after checking the parameters only AnoGAN has."""
         if self.noise not in ("uniform", "normal"):
             raise ValueError(f"noise must be 'uniform' or 'normal', got {self.noise!r}")

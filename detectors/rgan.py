@@ -52,7 +52,7 @@ class RGAN(RegularGAN):
     anomalies. Its measured AUROC is in ``docs/design.md``.
     """
 
-    #: 3: generated rows redrawn every fake_refresh = 10 minibatches (issue 20, 2026-12-04).
+    #: 3: generated rows redrawn every fake_refresh = 10 minibatches (2026-12-04).
     revision: ClassVar[int] = 3
 
     preprocessing: ClassVar[str] = "minmax"
@@ -87,7 +87,7 @@ class RGAN(RegularGAN):
         self.device = device
         self.verbose = verbose
 
-    def _settings(self) -> RegularGANSettings:
+    def settings(self) -> RegularGANSettings:
         """The loop's settings, after checking the parameters only RGAN has."""
         for name in ("d_lr", "g_lr"):
             if not float(getattr(self, name)) > 0:

@@ -1,10 +1,22 @@
-"""Shared fixtures: small real data, throwaway run folders and the fault grid's reference."""
+"""Shared fixtures: small real data, throwaway run folders and the fault grid's reference.
+
+The tests live in unit/, integration/ and faults/; plain helper functions shared by them
+are in ``helpers.py`` beside this file, imported as ``from helpers import ...``.
+"""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+
+# helpers.py and import_graph.py sit in this folder: importable from every test folder
+# (pytest's default import mode adds it already; this also covers --import-mode=importlib).
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 # Small MLPs train fastest on one thread; the suite's cells run that way too.
 torch.set_num_threads(1)
@@ -27,6 +39,13 @@ def reference(tmp_path_factory):
     from benchmark.faults.runs import reference_run
 
     return reference_run(tmp_path_factory.mktemp("fault-reference", numbered=False))
+
+
+@pytest.fixture
+def cwd(tmp_path, monkeypatch):
+    """Run the test (the CLI) in an empty folder, so default outputs (results/...) land in it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ cycle) and every ``importlib.import_module("...")`` with a literal name is an ed
 between two of our modules. A module's layer is the length of the longest import chain
 below it (0: imports none of ours). Within a cycle there is no consistent layering;
 edges that close a cycle are the "upward" imports. ``python tests/import_graph.py``
-prints the summary; ``tests/test_architecture.py`` keeps it at no cycle.
+prints the summary; ``tests/unit/test_architecture.py`` keeps it at no cycle.
 """
 
 from __future__ import annotations

@@ -1,13 +1,12 @@
 """The rows a cell needs, built only when the cell is computed, and the training-size cap.
 
-A run used to build every fold's ``X[train]``/``X[test]`` copies in :func:`plan`, which
-held the data set ``folds + 1`` times in the main process (3.3 GB before the first cell
-on a 494k x 118 set). :class:`FoldInputs` holds the data set once plus one fold's
-indices; the copies are made by :meth:`FoldInputs.materialise`, in the process that
-computes the cell. A large data set is written once to a ``.npy`` file (:class:`RowFile`),
-so what crosses a process boundary per cell is a path and two index arrays, and a child
-reads its rows block by block with plain reads (no memory map, so its peak RSS counts
-only the rows it keeps).
+The plan never copies a fold's rows (copies of every fold would hold the data set
+``folds + 1`` times in the main process: 3.3 GB before the first cell on a 494k x 118
+set). :class:`FoldInputs` holds the data set once plus one fold's indices; the copies are
+made by :meth:`FoldInputs.materialise`, in the process that computes the cell. A large
+data set is written once to a ``.npy`` file (:class:`RowFile`), so what crosses a process
+boundary per cell is a path and two index arrays, and a worker reads its rows block by
+block with plain reads (no memory map, so its peak RSS counts only the rows it keeps).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 It checks the product from outside and is not part of it: nothing in the rest of
 ``benchmark`` imports this package. ``python -m benchmark.faults`` runs every injection
-and prints one row per fault; ``tests/test_faults_*.py`` run them one by one.
+and prints one row per fault; ``tests/faults/test_faults_*.py`` run them one by one.
 
 * :mod:`~benchmark.faults.runs`: the fault grid, starting and killing real runs,
   comparing result sets, the :class:`~benchmark.faults.runs.Outcome` of a trial.

@@ -1,6 +1,6 @@
 """Real runs for fault injection: the fault grid, starting and killing runs, result sets.
 
-Used by every trial of the kit and by ``tests/test_faults_*.py``. Runs are real
+Used by every trial of the kit and by ``tests/faults/test_faults_*.py``. Runs are real
 subprocesses of the command line, each in its own session so that a kill reaches the
 whole process group (the run, its forkserver and every cell's child). A trial reports an
 :class:`Outcome`; what it must reproduce is a :class:`Reference`, one uninterrupted run.

@@ -10,7 +10,7 @@ __all__ = ["STUDIES"]
 
 #: ``--study`` choices and what each writes.
 STUDIES: dict[str, str] = {
-    "mmoc-design": "MMOC-GAN's core design switches (issue 9): AUROC per variant, where the"
+    "mmoc-design": "MMOC-GAN's core design switches: AUROC per variant, where the"
     " generated rows land, and a heavy-tailed 2-D toy; --output is the report's .md path"
     " (default results/studies/mmoc-gan-design.md)",
 }

@@ -54,7 +54,7 @@ __all__ = [
     "run_design_study",
 ]
 
-#: Six real data sets plus the paper's production line (issue 9 asks for at least that).
+#: Six real data sets plus the paper's production line.
 DEFAULT_DATASETS: tuple[str, ...] = (
     "production-line",
     "thyroid",

@@ -149,7 +149,7 @@ def generate(
     return G(z)
 
 
-class _Group:
+class _ComplementaryFolds:
     """The folds still training, their two optimisers, and one lockstep D and G step."""
 
     def __init__(self, s: CoreSettings, folds: list[Fold]):
@@ -257,7 +257,7 @@ class _Group:
 def train_folds(s: CoreSettings, folds: list[Fold]) -> None:
     """Train the folds' D and G together until every fold's budget is spent; each fold's
     weights end in its own modules and its loss history in ``fold.run.history``."""
-    group = _Group(s, folds)
+    group = _ComplementaryFolds(s, folds)
     names = group.loss_names()
     active = list(range(len(folds)))
     # how a divergence names the fold (None alone), built once rather than every step

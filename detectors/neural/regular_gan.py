@@ -114,7 +114,7 @@ def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
 
 
-class _Group:
+class _RegularGANFolds:
     """The folds of one group and their two optimisers; one lockstep D step and G step."""
 
     def __init__(self, s: RegularGANSettings, folds: list[GANFold]):
@@ -163,7 +163,7 @@ def train_regular_gans(s: RegularGANSettings, folds: list[GANFold]) -> None:
     """Train every fold's D and G until its budget is spent (per minibatch: one D step on
     BCE(real -> 1) + BCE(fake -> 0), then one G step on BCE(D(G(z)) -> 1) with fresh
     noise); the weights end in each fold's modules, the losses in ``fold.run.history``."""
-    group = _Group(s, folds)
+    group = _RegularGANFolds(s, folds)
     active = list(range(len(folds)))
     who = [f"fold {i} of the group" if len(folds) > 1 else None for i in active]
     try:
@@ -183,7 +183,7 @@ class RegularGAN(GANDetector):
     trained by :func:`train_regular_gans`; a subclass gives the settings, the networks and
     what follows training."""
 
-    def _settings(self) -> RegularGANSettings:  # pragma: no cover - abstract
+    def settings(self) -> RegularGANSettings:  # pragma: no cover - abstract
         """The loop's settings, after checking the parameters only the subclass has."""
         raise NotImplementedError
 
@@ -197,7 +197,7 @@ class RegularGAN(GANDetector):
 
     @classmethod
     def _fit_folds(cls, detectors: list[Self], Xs: list[np.ndarray]) -> None:
-        s = detectors[0]._settings()
+        s = detectors[0].settings()
         folds = []
         for det, X in zip(detectors, Xs):
             det._fit_checks(X)

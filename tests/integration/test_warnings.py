@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 
-from benchmark.engine.harness import RunConfig, run
+from helpers import run_config
+
+from benchmark.engine.harness import run
 from benchmark.report import write_report
 
 
 def test_convergence_warnings_are_recorded_per_cell_and_reported(tmp_path, capfd):
     out = tmp_path / "run"
-    config = RunConfig(
-        datasets=["vowels"],
+    config = run_config(
+        tmp_path,
         detectors=["gmm", "ocnn-neighbor"],
-        folds=2,
-        output=out,
-        splits_dir=tmp_path / "splits",
         detector_params={"gmm": {"max_iter": 1}},  # EM cannot converge in one step
         isolate=False,  # the same capture as in a cell's child process, without its start-up
     )

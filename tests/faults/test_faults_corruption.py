@@ -9,23 +9,19 @@ set equals the undamaged run's; no damaged file is ever used.
 from __future__ import annotations
 
 import pytest
+from helpers import assert_clean
 
 from benchmark.faults.inprocess_trials import CELL_DAMAGE, SPLIT_DAMAGE, corruption_trial
 
 
-def _assert_clean(outcome) -> None:
-    assert outcome.problems == [], "\n".join(outcome.problems)
-    assert outcome.lost == 0 and outcome.survived == outcome.trials
-
-
 def test_every_kind_of_damaged_cell_is_reported_and_recomputed(tmp_path, reference):
     outcome = corruption_trial(tmp_path, reference, list(CELL_DAMAGE), name="cells")
-    _assert_clean(outcome)
+    assert_clean(outcome)
     assert outcome.trials == len(CELL_DAMAGE) and outcome.recomputed == len(CELL_DAMAGE)
 
 
 @pytest.mark.parametrize("kind", list(SPLIT_DAMAGE))
 def test_damaged_split_file_is_reported_and_recomputed(tmp_path, reference, kind):
     outcome = corruption_trial(tmp_path, reference, [kind])
-    _assert_clean(outcome)
+    assert_clean(outcome)
     assert outcome.trials == 2  # both data sets' split files were damaged and rewritten

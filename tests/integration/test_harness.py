@@ -8,40 +8,27 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, run_config
 
-from benchmark.engine.harness import RunConfig, plan, run
+from benchmark.engine.harness import plan, run
 from benchmark.faults.detectors import FAULT_DETECTORS
 from benchmark.registry import get_detector
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _config(tmp_path, **kw) -> RunConfig:
-    base = dict(
-        datasets=["vowels"],
-        detectors=["gmm"],
-        folds=2,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-    )
-    return RunConfig(**(base | kw))
-
 
 def test_a_parameter_the_detector_lacks_is_an_error_before_any_cell(tmp_path):
-    config = _config(tmp_path, detector_params={"gmm": {"n_component": 2}})
+    config = run_config(tmp_path, detector_params={"gmm": {"n_component": 2}})
     with pytest.raises(ValueError, match="detector 'gmm': 'n_component' is not a parameter of GMM"):
         plan(config, dry=True)
-    bad_variant = _config(tmp_path, detectors=["g2"], variants={"g2": ("gmm", {"k": 2})})
+    bad_variant = run_config(tmp_path, detectors=["g2"], variants={"g2": ("gmm", {"k": 2})})
     with pytest.raises(ValueError, match=r"detector 'g2' \(gmm\): 'k' is not a parameter"):
         plan(bad_variant, dry=True)
 
 
 def test_cells_get_random_state_and_device_only_when_the_class_has_them(tmp_path):
-    config = _config(tmp_path, detectors=["gmm", "ocnn-neighbor", "rgan"], device="cuda:1")
+    config = run_config(tmp_path, detectors=["gmm", "ocnn-neighbor", "rgan"], device="cuda:1")
     params = {p.cell.label: p.cell.params for p in plan(config, dry=True) if p.cell.fold == 0}
     assert params["ocnn-neighbor"] == {}
     assert set(params["gmm"]) == {"random_state"}
@@ -50,7 +37,7 @@ def test_cells_get_random_state_and_device_only_when_the_class_has_them(tmp_path
 
 
 def test_run_writes_long_results_with_provenance(tmp_path):
-    summary = run(_config(tmp_path, detectors=["gmm", "ocnn-neighbor"]), progress=False)
+    summary = run(run_config(tmp_path, detectors=["gmm", "ocnn-neighbor"]), progress=False)
     assert summary.complete and summary.n_ok == 4
     frame = summary.results
     assert len(frame) == 4 * 5  # one row per cell and threshold policy
@@ -65,7 +52,7 @@ def test_run_writes_long_results_with_provenance(tmp_path):
 
 
 def test_rerun_skips_finished_cells_and_force_recomputes(tmp_path):
-    cfg = _config(tmp_path)
+    cfg = run_config(tmp_path)
     first = run(cfg, progress=False)
     assert first.n_computed == 2
     again = run(cfg, progress=False)
@@ -74,7 +61,7 @@ def test_rerun_skips_finished_cells_and_force_recomputes(tmp_path):
     cfg.force = True
     assert run(cfg, progress=False).n_computed == 2
     # A changed hyper-parameter is a different cell: recomputed, not reused.
-    changed = _config(tmp_path, detector_params={"gmm": {"n_components": 2}})
+    changed = run_config(tmp_path, detector_params={"gmm": {"n_components": 2}})
     assert run(changed, progress=False).n_computed == 2
 
 
@@ -82,7 +69,7 @@ def test_a_new_code_revision_of_a_detector_recomputes_its_cells(tmp_path, monkey
     """Numbers the old code computed are not reused after a change meant to move them:
     the detector's ``revision`` is part of each cell's identity; other detectors' cells
     are kept."""
-    cfg = _config(tmp_path, detectors=["gmm", "ocnn-neighbor"])
+    cfg = run_config(tmp_path, detectors=["gmm", "ocnn-neighbor"])
     assert run(cfg, progress=False).n_computed == 4
     gmm = get_detector("gmm").cls
     monkeypatch.setattr(gmm, "revision", gmm.revision + 1)
@@ -97,7 +84,7 @@ def test_a_new_code_revision_of_a_detector_recomputes_its_cells(tmp_path, monkey
 
 
 def test_failures_are_recorded_and_the_run_goes_on(tmp_path):
-    cfg = _config(
+    cfg = run_config(
         tmp_path,
         detectors=["fault-raises", "fault-inf", "fault-hang", "gmm"],
         folds=2,
@@ -122,7 +109,7 @@ def test_no_anomalies_still_runs_with_undefined_ranking_metrics(tmp_path):
 
     rng = np.random.default_rng(0)
     ds = Dataset("clean", rng.normal(size=(50, 3)), np.zeros(50), source="clean.csv")
-    cfg = _config(tmp_path, datasets=["clean"], extra_datasets={"clean": ds})
+    cfg = run_config(tmp_path, datasets=["clean"], extra_datasets={"clean": ds})
     summary = run(cfg, progress=False)
     assert summary.complete
     tq = summary.results[summary.results["policy"] == "train-quantile"]

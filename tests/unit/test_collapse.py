@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import run_config
 from torch import nn
 
 from benchmark.base import COLLAPSE_SPREAD, CollapseWarning, Detector, score_spread
 from benchmark.engine.fold_groups import compute_group
-from benchmark.engine.harness import RunConfig, plan, run
+from benchmark.engine.harness import plan, run
 from benchmark.evaluation.preprocessing import Preprocessor
 from benchmark.registry import get_dataset, get_detector, register_detector
 from benchmark.report import write_report
@@ -169,15 +170,7 @@ class RegisteredFlat(Flat):
 
 def test_the_cell_records_the_warning(tmp_path):
     out = tmp_path / "run"
-    config = RunConfig(
-        datasets=["vowels"],
-        detectors=["collapse-flat", "gmm"],
-        folds=2,
-        preset="smoke",
-        output=out,
-        splits_dir=tmp_path / "splits",
-        isolate=False,
-    )
+    config = run_config(tmp_path, detectors=["collapse-flat", "gmm"], preset="smoke", isolate=False)
     assert run(config, progress=False).complete
     for fold in (0, 1):
         record = json.loads((out / f"cells/vowels/collapse-flat/fold{fold}.json").read_text())
@@ -199,14 +192,7 @@ def test_the_cell_records_the_warning(tmp_path):
 def test_a_group_records_the_warning_in_its_own_fold_only(tmp_path):
     """compute_group (one child fitting a GAN's folds together) gives the collapsed fold
     its warning and leaves the other folds' records clean."""
-    config = RunConfig(
-        datasets=["vowels"],
-        detectors=["rgan"],
-        folds=3,
-        preset="smoke",
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-    )
+    config = run_config(tmp_path, detectors=["rgan"], folds=3, preset="smoke")
     pending = plan(config)
     cls = type("MiddleFoldCollapses", (OneFoldCollapses,), {})
     cls.collapsed_seed = pending[1].cell.seed

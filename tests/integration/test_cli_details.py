@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_config
 
 from benchmark.cli.main import build_parser, main
 from benchmark.data import DataError, load_user_file
@@ -78,15 +79,7 @@ def test_list_never_cuts_a_source_mid_word(capsys):
 
 
 def _config(tmp_path, **kw) -> RunConfig:
-    return RunConfig(
-        datasets=["vowels"],
-        detectors=["ocnn-neighbor"],
-        folds=2,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-        isolate=False,
-        **kw,
-    )
+    return run_config(tmp_path, detectors=["ocnn-neighbor"], isolate=False, **kw)
 
 
 def test_no_progress_bar_when_every_cell_is_reused(tmp_path, capsys):

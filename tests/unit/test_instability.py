@@ -1,7 +1,8 @@
 """The AUROC matrix shows how many folds fell below 0.5, and the report says what it means.
 
-The fold values are real: AUROC per fold (train-quantile rows) of the committed paper run,
-``results/paper/results.csv``, for four (data set, detector) pairs.
+The fold values are real: AUROC per fold (train-quantile rows) of the paper run committed
+before the 2026-12-04 fixes (``results/paper/results.csv`` at commit 9a27fcd), for four
+(data set, detector) pairs; OC-NN's network collapsed on musk then.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from benchmark.report.render import _across_section
 from benchmark.report.stats import metric_matrix
 from benchmark.report.text_table import below_chance_mark, write_table
 
-#: (AUROC, AUPRC) of folds 0-4 in results/paper/results.csv (train-quantile rows).
+#: (AUROC, AUPRC) of folds 0-4 in that results.csv (train-quantile rows).
 PAPER_FOLDS = {
     ("musk", "ocnn-network"): (
         [0.397446, 0.512865, 1.0, 0.032388, 0.157082],  # 3 folds below 0.5

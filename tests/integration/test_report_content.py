@@ -7,18 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import blobs
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.transforms import Bbox
 
-from benchmark.data.dataset import Dataset
 from benchmark.engine.harness import RunConfig, run
 from benchmark.report import figures, write_report
-
-
-def _blobs(name: str, seed: int) -> Dataset:
-    rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal(0, 1, (90, 4)), rng.normal(3, 1, (9, 4))])
-    return Dataset(name, X, np.r_[np.zeros(90), np.ones(9)], source=f"{name}.csv")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +20,8 @@ def report(tmp_path_factory):
     """A finished run (rda with two outer iterations, gmm, ocnn-neighbor) and its report,
     with the figures kept open for inspection."""
     root = tmp_path_factory.mktemp("content")
-    sets = {"my_data": _blobs("my_data", 0), "b": _blobs("b", 1)}
+    shape = dict(n_normal=90, n_anomalies=9, shift=3, d=4)
+    sets = {"my_data": blobs("my_data", 0, **shape), "b": blobs("b", 1, **shape)}
     config = RunConfig(
         datasets=list(sets),
         detectors=["rda", "gmm", "ocnn-neighbor"],

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import stat
 
-import numpy as np
 import pytest
+from helpers import blobs, run_config
 
 from benchmark.atomic import atomic_write_text, current_umask
-from benchmark.data.dataset import Dataset
-from benchmark.engine.harness import RunConfig, run
+from benchmark.engine.harness import run
 from benchmark.report import write_report
 
 
@@ -37,16 +36,12 @@ def test_atomic_writes_get_0666_less_the_umask(tmp_path, umask, mask):
 
 def test_every_file_of_a_run_folder_follows_the_umask(tmp_path, umask):
     umask(0o027)
-    rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(0, 1, (60, 3)), rng.normal(5, 1, (6, 3))])
-    ds = Dataset("blobs", X, np.r_[np.zeros(60), np.ones(6)], source="blobs.csv")
+    ds = blobs("blobs", 0, n_normal=60, shift=5)
     out = tmp_path / "run"
-    config = RunConfig(
+    config = run_config(
+        tmp_path,
         datasets=["blobs"],
         detectors=["gmm", "ocnn-neighbor", "ocsvm"],
-        folds=2,
-        output=out,
-        splits_dir=tmp_path / "splits",
         isolate=False,
         extra_datasets={"blobs": ds},
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_config
 
 import benchmark.faults.detectors  # noqa: F401  (registers fault-group-fit)
 from benchmark.engine.cost import longest_first, planned_costs
@@ -21,15 +22,8 @@ FOLDS = 3
 
 
 def _config(tmp_path: Path, name: str, detectors: list[str], **kw) -> RunConfig:
-    return RunConfig(
-        datasets=["vowels"],
-        detectors=detectors,
-        folds=FOLDS,
-        preset="smoke",
-        output=tmp_path / name,
-        splits_dir=tmp_path / "splits",
-        n_jobs=2,
-        **kw,
+    return run_config(
+        tmp_path, name, detectors=detectors, folds=FOLDS, preset="smoke", n_jobs=2, **kw
     )
 
 

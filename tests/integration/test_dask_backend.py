@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import cell_events
 
 from benchmark.cli.main import main
 from benchmark.engine.backends import DASK_MISSING
@@ -46,16 +47,6 @@ GRID = dict(
     folds=2,
     detector_params={"rgan": {"max_steps": 30}},
 )
-
-
-def _events(path: Path, since: float) -> list[tuple[int, str, str]]:
-    """(pid, kind, cell) of each event a worker logged after ``since``."""
-    out = []
-    for line in path.read_text().splitlines() if path.exists() else []:
-        t, pid, kind, cell = line.split()[:4]
-        if float(t) >= since:
-            out.append((int(pid), kind, cell))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +133,7 @@ def test_a_cell_locked_by_another_run_is_left_to_it_and_then_reused(cluster, tmp
     worker.join(60)
     summary = result["s"]
     assert summary.complete and summary.n_computed == 1 and summary.n_skipped == 1
-    started = {c for _, kind, c in _events(cluster.events, since) if kind == "start"}
+    started = {c for _, kind, c in cell_events(cluster.events, since) if kind == "start"}
     assert started == {"vowels/gmm/fold1"}
 
 
@@ -150,7 +141,7 @@ def _kill_at_start(events: Path, since: float, kills: dict[str, int], stop: thre
     """Kill the worker process that starts one of ``kills``' cells, that many times each."""
     done: set[int] = set()
     while not stop.is_set():
-        for pid, kind, cell in _events(events, since):
+        for pid, kind, cell in cell_events(events, since):
             if kind == "start" and kills.get(cell, 0) > 0 and pid not in done:
                 os.kill(pid, signal.SIGKILL)
                 kills[cell] -= 1
@@ -163,7 +154,7 @@ def _run_killing(config: RunConfig, cluster, kills: dict[str, int]):
     killer = threading.Thread(target=_kill_at_start, args=(cluster.events, since, kills, stop))
     killer.start()
     try:
-        return run(config, progress=False), _events(cluster.events, since)
+        return run(config, progress=False), cell_events(cluster.events, since)
     finally:
         stop.set()
         killer.join()
@@ -268,7 +259,7 @@ def test_a_lost_scheduler_ends_the_run_in_one_line_and_a_rerun_resumes(tmp_path,
 
     def kill_scheduler_when_the_hang_starts():
         while not stop.is_set():
-            if any("fault-hang" in cell for _, _, cell in _events(events, 0)):
+            if any("fault-hang" in cell for _, _, cell in cell_events(events, 0)):
                 scheduler.kill()
                 return
             time.sleep(0.05)
@@ -307,7 +298,7 @@ def test_sigterm_stops_a_dask_run_like_a_local_one(tmp_path):
                       extra=("--backend", "dask", "--local-workers", "1"), faults=True)  # fmt: skip
     proc = start_run(cmd, log, events)
     deadline = time.monotonic() + 120
-    while not any("fault-hang" in c for _, _, c in _events(events, 0)):
+    while not any("fault-hang" in c for _, _, c in cell_events(events, 0)):
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)  # the client only, as `kill` or a batch system sends it
@@ -320,12 +311,6 @@ def test_sigterm_stops_a_dask_run_like_a_local_one(tmp_path):
         assert time.monotonic() < deadline, "worker processes outlived the run"
         time.sleep(0.1)
     assert list(finished_cells(out)) == ["vowels/gmm/fold0"] and temp_files(out) == []
-
-
-@pytest.fixture
-def cwd(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.mark.parametrize(

@@ -5,20 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from benchmark.engine.harness import RunConfig, plan, run
+from helpers import run_config
+
+from benchmark.engine.harness import plan, run
 from benchmark.store.records import failure_record, read_cell, write_cell
 from benchmark.store.states import RecordState
 
 
 def test_each_state_of_a_saved_record(tmp_path):
-    config = RunConfig(
-        datasets=["vowels"],
-        detectors=["gmm"],
-        folds=2,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-        isolate=False,
-    )
+    config = run_config(tmp_path, isolate=False)
     cell = plan(config, dry=True)[0].cell
     assert read_cell(config.output, cell).state is RecordState.MISSING
     assert run(config, progress=False).complete

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import run_config
 
 from benchmark.engine import cost_calibration
 from benchmark.engine.cost import (
@@ -70,14 +71,8 @@ def test_the_calibration_recovers_known_coefficients(monkeypatch):
 
 
 def _config(tmp_path, preset: str) -> RunConfig:
-    return RunConfig(
-        datasets=["thyroid"],
-        detectors=["ocan", "gmm", "dagmm"],
-        folds=2,
-        preset=preset,
-        output=tmp_path / preset,
-        splits_dir=tmp_path / "splits",
-    )
+    dets = ["ocan", "gmm", "dagmm"]
+    return run_config(tmp_path, preset, datasets=["thyroid"], detectors=dets, preset=preset)
 
 
 def _total_hours(lines: list[str]) -> float:

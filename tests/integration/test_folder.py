@@ -5,29 +5,20 @@ from __future__ import annotations
 import json
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
+from helpers import blobs, run_config
 
 from benchmark.cli.main import main
-from benchmark.data.dataset import Dataset
 from benchmark.engine.harness import RunConfig, run
 
 
-def _blobs(name: str, seed: int) -> Dataset:
-    rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal(0, 1, (80, 3)), rng.normal(6, 1, (6, 3))])
-    return Dataset(name, X, np.r_[np.zeros(80), np.ones(6)], source=f"{name}.csv")
-
-
 def _config(tmp_path, datasets, detectors, **kw) -> RunConfig:
-    extra = {name: _blobs(name, i) for i, name in enumerate(["a", "b", "c"])}
-    return RunConfig(
+    extra = {name: blobs(name, i) for i, name in enumerate(["a", "b", "c"])}
+    return run_config(
+        tmp_path,
         datasets=datasets,
         detectors=detectors,
-        folds=2,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
         isolate=False,
         extra_datasets={k: v for k, v in extra.items() if k in datasets},
         **kw,

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import blobs
 from PIL import Image
 from scipy.stats import friedmanchisquare
 
@@ -39,9 +40,7 @@ def tiny_run(tmp_path_factory):
     # A small registered data set (reloadable, with true modes) for Figures 1 and 4.
     mp.setitem(registry._DATASETS, "tiny-line", DatasetSpec("tiny-line", _tiny_line))
     mp.setattr(tsne, "N_GENERATED", 60)  # keep t-SNE cheap
-    rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(0, 1, (120, 4)), rng.normal(5, 1, (8, 4))])
-    blobs = Dataset("blobs", X, np.r_[np.zeros(120), np.ones(8)])
+    blob_set = blobs("blobs", 0, n_normal=120, n_anomalies=8, shift=5, d=4, source="")
     config = RunConfig(
         datasets=["tiny-line", "blobs"],
         detectors=["gmm", "ocnn-neighbor", "rda", "mmoc-gan-cat", "gmm-broken"],
@@ -51,7 +50,7 @@ def tiny_run(tmp_path_factory):
         isolate=False,
         detector_params={"rda": {"max_steps": 3, "n_outer": 1}, "mmoc-gan-cat": TINY},
         variants={"gmm-broken": ("gmm", {"covariance_type": "no-such-type"})},
-        extra_datasets={"blobs": blobs},
+        extra_datasets={"blobs": blob_set},
     )
     summary = run(config, progress=False)
     assert summary.n_failed == 4  # gmm-broken on both data sets, both folds

@@ -5,30 +5,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from helpers import cell_events, run_config
+
 from benchmark.engine.harness import RunConfig, run
 from benchmark.engine.tasks import EVENT_LOG
 
 
 def _config(tmp_path, name: str = "run", **kw) -> RunConfig:
-    base = dict(
-        datasets=["vowels"],
-        detectors=["gmm", "rgan"],
-        folds=2,
-        n_jobs=1,
-        fold_batching=False,
-        output=tmp_path / name,
-        splits_dir=tmp_path / "splits",
-    )
-    return RunConfig(**(base | kw))
+    base = dict(detectors=["gmm", "rgan"], n_jobs=1, fold_batching=False)
+    return run_config(tmp_path, name, **(base | kw))
 
 
 def _pids(events) -> dict[str, set[int]]:
     """Cell name -> the pids that started computing it (from the audit file)."""
     out: dict[str, set[int]] = defaultdict(set)
-    for line in events.read_text().splitlines():
-        _, pid, kind, cell, *_ = line.split()
+    for pid, kind, cell in cell_events(events):
         if kind == "start":
-            out[cell].add(int(pid))
+            out[cell].add(pid)
     return out
 
 
@@ -79,8 +72,7 @@ def test_a_worker_killed_on_a_timeout_is_replaced_and_the_run_goes_on(tmp_path, 
     summary = run(config, progress=False)
     assert summary.n_failed == 2 and summary.n_ok == 2
     assert all("exceeded --timeout" in f["error"] for f in summary.failed)
-    starts = [line.split()[1:4] for line in events.read_text().splitlines()]
-    starts = [(int(pid), cell) for pid, kind, cell in starts if kind == "start"]
+    starts = [(pid, cell) for pid, kind, cell in cell_events(events) if kind == "start"]
     hung = [i for i, (_, cell) in enumerate(starts) if "fault-hang" in cell]
     assert len(hung) == 2
     for i in hung:  # the hang killed its worker: that pid computes nothing after it

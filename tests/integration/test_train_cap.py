@@ -7,6 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
+from helpers import run_config
 
 from benchmark.data.synthetic import gaussian_modes, production_line
 from benchmark.engine.child_errors import timeout_error
@@ -25,12 +26,11 @@ from detectors.ocsvm import OCSVM
 def _config(tmp_path, dets, caps=None, **kw) -> RunConfig:
     ds = production_line(n_normal=600, n_anomalies=30, d=4, seed=3)
     ds.name = "line-600"
-    return RunConfig(
+    return run_config(
+        tmp_path,
         datasets=[ds.name],
         detectors=dets,
         folds=3,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
         extra_datasets={ds.name: ds},
         isolate=False,
         train_caps=caps or {},

@@ -16,11 +16,10 @@ def _files(root):
 
 
 @pytest.fixture
-def cwd(tmp_path, monkeypatch):
-    """Run the CLI in an empty folder, so default outputs (results/...) land in it."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "a-file").write_text("x")
-    return tmp_path
+def cwd(cwd):
+    """The conftest's empty working folder, with one file in it (``a-file``)."""
+    (cwd / "a-file").write_text("x")
+    return cwd
 
 
 @pytest.mark.parametrize(

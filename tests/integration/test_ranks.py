@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
+from helpers import blobs
 
-from benchmark.data.dataset import Dataset
 from benchmark.engine.harness import RunConfig, run
 from benchmark.report import figures, write_report
 from benchmark.report.stats import complete_block
@@ -42,17 +41,11 @@ def test_failed_cells_count_as_run():
     assert complete_block(counts).left_out == []
 
 
-def _blobs(name: str, seed: int) -> Dataset:
-    rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal(0, 1, (80, 3)), rng.normal(4, 1, (8, 3))])
-    return Dataset(name, X, np.r_[np.zeros(80), np.ones(8)], source=f"{name}.csv")
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """Three detectors on a and b (one fails on b); a user data set c with gmm only."""
     root = tmp_path_factory.mktemp("ranks")
-    sets = {n: _blobs(n, i) for i, n in enumerate("abc")}
+    sets = {n: blobs(n, i, n_anomalies=8, shift=4) for i, n in enumerate("abc")}
     common = dict(folds=2, output=root / "run", splits_dir=root / "splits", isolate=False)
     run(
         RunConfig(

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from benchmark.base import Detector
 from benchmark.engine.harness import RunConfig
@@ -22,8 +23,6 @@ from benchmark.registry import (
     get_detector,
     register_detector,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _python(code: str, extra_path: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
