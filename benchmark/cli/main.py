@@ -309,7 +309,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         device=args.device,
         extra_datasets=extra,
         splits_dir=args.splits_dir,
-        memory_limit=int(args.memory_limit * 2**20) if args.memory_limit else None,
+        memory_limit_mb=args.memory_limit,
         argv=args.argv,
         backend=args.backend,
         scheduler=args.scheduler,

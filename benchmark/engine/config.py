@@ -37,9 +37,9 @@ class RunConfig:
     variants: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     extra_datasets: dict[str, Dataset] = field(default_factory=dict)
     isolate: bool = True
-    memory_limit: int | None = None  # bytes a cell may allocate (RLIMIT_AS); None: no limit
+    memory_limit_mb: float | None = None  # MB a cell may allocate (RLIMIT_AS), as --memory-limit
     argv: list[str] = field(default_factory=list)  # the command line, recorded in run.json
-    backend: str = "local"  # "local" (child processes here) or "dask" (a Dask cluster)
+    backend: str = "local"  # "local" (warm worker processes here) or "dask" (a Dask cluster)
     scheduler: str | None = None  # dask: the address of a running scheduler
     local_workers: int | None = None  # dask: start a local cluster of this many processes
     fold_batching: bool = True  # local: fit a fold-batchable detector's folds together
@@ -50,6 +50,15 @@ class RunConfig:
         error = check_backend(self.backend, self.scheduler, self.local_workers, self.timeout)
         if error:
             raise ValueError(error)
+        if self.memory_limit_mb is not None and not self.memory_limit_mb > 0:
+            raise ValueError(
+                f"memory_limit_mb must be a positive number of MB, got {self.memory_limit_mb}"
+            )
+
+    @property
+    def memory_limit_bytes(self) -> int | None:
+        """:attr:`memory_limit_mb` in bytes, as the resource limit takes it (None: none)."""
+        return int(self.memory_limit_mb * 2**20) if self.memory_limit_mb else None
 
     def to_dict(self) -> dict:
         d = asdict(self)

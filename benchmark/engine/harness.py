@@ -92,7 +92,7 @@ def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[t
             scheduler=config.scheduler,
             local_workers=config.local_workers,
             threads=THREADS_PER_CELL,
-            memory_limit=config.memory_limit,
+            memory_limit=config.memory_limit_bytes,
             force=config.force,
             on_done=on_done,
         )
@@ -130,7 +130,7 @@ def _execute(
             threads=threads,
             isolate=config.isolate,
             wait_for_lock=wait,
-            memory_limit=config.memory_limit,
+            memory_limit=config.memory_limit_bytes,
             force=config.force,
         )
         return p, record, outcome
@@ -141,7 +141,7 @@ def _execute(
         options = dict(
             timeout=config.timeout,
             threads=threads,
-            memory_limit=config.memory_limit,
+            memory_limit=config.memory_limit_bytes,
             force=config.force,
         )
         return group_outcomes(cells, config.output, one, **options)

@@ -206,8 +206,12 @@ def perform(task: Task, tell) -> Reply:
         limit_threads(task.threads)
         if not task.group:
             cell, inputs, _ = held[0]
-            record, arrays = compute_logged(cell, inputs, task.cls, task.memory_limit, task.events)
-            _write(task, cell, record, arrays, reply)
+            record, arrays = compute_logged(
+                cell, inputs, task.cls, task.memory_limit, task.events, log_end=False
+            )
+            with saving():  # computed: a stop signal now waits for the save
+                record_event(task.events, "end", cell, record.get("status", ""))
+                _write(task, cell, record, arrays, reply)
             return reply
         cells = [c for c, _, _ in held]
         use_gpu_for(cells[0].name, cells[0].params, getattr(task.cls, "neural", False))

@@ -203,7 +203,7 @@ def memory_trial(work: Path, limit_mib: int = 256) -> Outcome:
         datasets=["vowels"],
         detectors=["fault-oom", "gmm"],
         folds=2,
-        memory_limit=limit_mib * 2**20,
+        memory_limit_mb=limit_mib,
     )
     summary = run(cfg, progress=False)
     o.trials = 2

@@ -214,7 +214,7 @@ def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(
 
 
 def test_memory_limit_fails_the_cell_on_the_worker_not_the_worker(cluster, tmp_path):
-    config = _one_fold_on_dask(tmp_path, cluster, ["fault-oom", "gmm"], memory_limit=256 * 2**20)
+    config = _one_fold_on_dask(tmp_path, cluster, ["fault-oom", "gmm"], memory_limit_mb=256)
     summary = run(config, progress=False)
     assert summary.n_ok == 1 and [f["cell"] for f in summary.failed] == ["vowels/fault-oom/fold0"]
     assert summary.failed[0]["error"].startswith("MemoryError")

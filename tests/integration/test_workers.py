@@ -56,7 +56,7 @@ def test_a_worker_over_its_memory_budget_is_replaced_after_its_task(tmp_path, mo
     # so each task ends with a new worker; without the limit one worker does them all.
     events = tmp_path / "events.log"
     monkeypatch.setenv(EVENT_LOG, str(events))
-    config = _config(tmp_path, detectors=["gmm", "ocnn-neighbor"], memory_limit=200 * 2**20)
+    config = _config(tmp_path, detectors=["gmm", "ocnn-neighbor"], memory_limit_mb=200)
     summary = run(config, progress=False)
     assert summary.complete
     pids = _pids(events)
