@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmark.engine.plan import PlannedCell
 from benchmark.evaluation.cell import TRAIN_CAP
 from benchmark.registry import CostModel, get_detector
 
@@ -171,9 +172,11 @@ GROUP_SPEEDUP = 1.3
 
 
 def planned_costs(
-    planned: list, calibration: Calibration | None = None, fold_batching: bool = True
+    planned: list[PlannedCell],
+    calibration: Calibration | None = None,
+    fold_batching: bool = True,
 ) -> list[float | None]:
-    """Expected CPU seconds of each planned cell (``harness.PlannedCell``), None if unknown.
+    """Expected CPU seconds of each planned cell, None if unknown.
 
     With ``fold_batching`` a fold-batchable detector's training steps cost 1 /
     GROUP_SPEEDUP of a lone fit's (the engine fits a data set's folds together).
@@ -234,7 +237,7 @@ def longest_first(
 
 
 def estimate_lines(
-    planned: list, n_jobs: int | None, calibration: Calibration | None = None
+    planned: list[PlannedCell], n_jobs: int | None, calibration: Calibration | None = None
 ) -> list[str]:
     """``--dry-run``'s time estimate: expected CPU time per detector and in total.
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from tqdm.auto import tqdm
 
 from benchmark.engine.cost import planned_costs, progress_weights
+from benchmark.engine.plan import PlannedCell
 
 __all__ = ["cell_counter", "cost_weighted_bar"]
 
@@ -16,8 +17,8 @@ __all__ = ["cell_counter", "cost_weighted_bar"]
 _BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
 
 
-def cost_weighted_bar(pending: list, enabled: bool) -> tqdm:
-    """A bar over the pending cells (``harness.PlannedCell``), each weighted by its expected
+def cost_weighted_bar(pending: list[PlannedCell], enabled: bool) -> tqdm:
+    """A bar over the pending cells, each weighted by its expected
     cost; ``bar.weights`` maps each cell's name to its weight."""
     weights = progress_weights(planned_costs(pending)) if pending else []
     bar = tqdm(
