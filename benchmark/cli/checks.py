@@ -29,7 +29,8 @@ MAX_SEED = 2**32 - 1
 
 
 def check_numbers(args: argparse.Namespace) -> str | None:
-    """``--seed``, ``--n-jobs``, ``--folds``, ``--seeds``, ``--timeout``, ``--memory-limit``."""
+    """``--seed``, ``--n-jobs``, ``--folds``, ``--repeats``, ``--seeds``, ``--timeout``,
+    ``--memory-limit``."""
     if not 0 <= args.seed <= MAX_SEED:
         return f"--seed must be an integer from 0 to 2**32 - 1, got {args.seed}"
     if args.n_jobs == 0 or args.n_jobs < -1:
@@ -39,6 +40,8 @@ def check_numbers(args: argparse.Namespace) -> str | None:
         return f"--folds must be at least 2 for the kfold-normal protocol, got {args.folds}"
     if args.folds < 1:
         return f"--folds must be a positive integer, got {args.folds}"
+    if getattr(args, "repeats", 1) < 1:
+        return f"--repeats must be a positive integer, got {args.repeats}"
     if args.seeds < 1:
         return f"--seeds must be a positive integer, got {args.seeds}"
     if args.timeout is not None and not args.timeout > 0:

@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="run seed; every cell seed derives from it (default: 0)"
     )
     how.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="independent repetitions of the protocol, each with its own splits and seeds"
+        " derived from --seed (default: 1)",
+    )
+    how.add_argument(
         "--preset",
         default=DEFAULT_PRESET,
         choices=PRESETS,
@@ -300,6 +307,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         detectors=dets,
         protocol=args.protocol,
         folds=args.folds,
+        repeats=args.repeats,
         seed=args.seed,
         preset=args.preset,
         output=output,

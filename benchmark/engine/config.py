@@ -26,6 +26,7 @@ class RunConfig:
     protocol: str = "kfold-normal"
     folds: int = 5
     seed: int = 0
+    repeats: int = 1  # independent repetitions of the protocol, each with its own splits
     preset: str = DEFAULT_PRESET  # one of benchmark.registry.PRESETS
     output: Path = Path("results") / "run"
     n_jobs: int = 1
@@ -50,6 +51,8 @@ class RunConfig:
         error = check_backend(self.backend, self.scheduler, self.local_workers, self.timeout)
         if error:
             raise ValueError(error)
+        if not (isinstance(self.repeats, int) and self.repeats >= 1):
+            raise ValueError(f"repeats must be a whole number >= 1, got {self.repeats!r}")
         if self.memory_limit_mb is not None and not self.memory_limit_mb > 0:
             raise ValueError(
                 f"memory_limit_mb must be a positive number of MB, got {self.memory_limit_mb}"

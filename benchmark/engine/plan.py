@@ -9,7 +9,7 @@ from typing import Any
 
 from benchmark.data.dataset import Dataset
 from benchmark.engine.config import RunConfig
-from benchmark.evaluation.cell import TRAIN_CAP, Cell, cell_seed
+from benchmark.evaluation.cell import TRAIN_CAP, Cell, cell_seed, repeat_seed
 from benchmark.evaluation.inputs import FoldInputs, shared_rows
 from benchmark.evaluation.splits import get_splits
 from benchmark.registry import DetectorSpec, get_dataset, get_detector
@@ -78,49 +78,58 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
     No fold's rows are copied here: each cell gets the data set (once, shared by all its
     cells; a large one as a row file) and its fold's indices. A detector's training cap
     enters the cell's configuration only where it binds (more training rows than it).
-    With ``dry`` (``--dry-run``) nothing is written: new splits are not saved.
+    With ``config.repeats`` > 1 each repetition has its own splits and cell seeds, from
+    :func:`~benchmark.evaluation.cell.repeat_seed`. With ``dry`` (``--dry-run``) nothing
+    is written: new splits are not saved.
     """
     splits_dir = Path(config.splits_dir or DEFAULT_SPLITS_DIR)
     detectors = [(label, *_detector(label, config)) for label in config.detectors]
     planned: list[PlannedCell] = []
     for ds_name in config.datasets:
         ds = _load_dataset(ds_name, config)
-        splits = get_splits(
-            ds, config.protocol, config.folds, config.seed, splits_dir, save=not dry
-        )
-        hashes = splits.hashes
         X = shared_rows(ds.X)
-        for fold in range(config.folds):
-            train, test = splits.train[fold], splits.test[fold]
-            inputs = FoldInputs(X, ds.y, train, test)
-            for label, name, spec, params in detectors:
-                cls = spec.cls
-                seed = cell_seed(config.seed, ds_name, label, fold)
-                params = params | spec.runtime_params(seed, config.device)
-                cap = _train_cap(label, spec, config)
-                binds = cap is not None and len(train) > cap
-                cell = Cell(
-                    dataset=ds_name,
-                    label=label,
-                    detector=name,
-                    params=params,
-                    fold=fold,
-                    seed=seed,
-                    protocol=config.protocol,
-                    folds=config.folds,
-                    run_seed=config.seed,
-                    preset=config.preset,
-                    data_hash=splits.data_hash,
-                    split_hash=hashes[fold],
-                    preprocessing=_preprocessing(cls, params),
-                    rho=float(ds.anomaly_rate),
-                    extra={TRAIN_CAP: cap} if binds else {},
-                    revision=int(getattr(cls, "revision", 1)),
-                )
-                saved = (
-                    SavedCell(None, RecordState.FORCED)
-                    if config.force
-                    else read_cell(config.output, cell)
-                )
-                planned.append(PlannedCell(cell, cls, inputs, saved.state, saved.detail))
+        for repeat in range(config.repeats):
+            seed_r = repeat_seed(config.seed, repeat)
+            splits = get_splits(ds, config.protocol, config.folds, seed_r, splits_dir, save=not dry)
+            for fold in range(config.folds):
+                train, test = splits.train[fold], splits.test[fold]
+                inputs = FoldInputs(X, ds.y, train, test)
+                for label, name, spec, params in detectors:
+                    cell = _cell(
+                        config, ds_name, ds, splits, fold, repeat, label, name, spec, params
+                    )
+                    saved = (
+                        SavedCell(None, RecordState.FORCED)
+                        if config.force
+                        else read_cell(config.output, cell)
+                    )
+                    planned.append(PlannedCell(cell, spec.cls, inputs, saved.state, saved.detail))
     return planned
+
+
+def _cell(config, ds_name, ds, splits, fold, repeat, label, name, spec, params) -> Cell:
+    """The identity of one cell of the plan (repetition ``repeat`` of fold ``fold``)."""
+    cls = spec.cls
+    seed = cell_seed(repeat_seed(config.seed, repeat), ds_name, label, fold)
+    params = params | spec.runtime_params(seed, config.device)
+    cap = _train_cap(label, spec, config)
+    binds = cap is not None and len(splits.train[fold]) > cap
+    return Cell(
+        dataset=ds_name,
+        label=label,
+        detector=name,
+        params=params,
+        fold=fold,
+        seed=seed,
+        protocol=config.protocol,
+        folds=config.folds,
+        run_seed=config.seed,
+        preset=config.preset,
+        data_hash=splits.data_hash,
+        split_hash=splits.hashes[fold],
+        preprocessing=_preprocessing(cls, params),
+        rho=float(ds.anomaly_rate),
+        extra={TRAIN_CAP: cap} if binds else {},
+        revision=int(getattr(cls, "revision", 1)),
+        repeat=repeat,
+    )

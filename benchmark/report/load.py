@@ -44,15 +44,17 @@ class RunData:
         """Folds of the folder's cells (the most any of its cells has)."""
         return int(self.results["fold"].max()) + 1 if not self.results.empty else 0
 
-    def record(self, dataset: str, detector: str, fold: int) -> dict | None:
-        """The cell record of (data set, detector label, fold), if the run has one."""
+    def record(self, dataset: str, detector: str, fold: int, repeat: int = 0) -> dict | None:
+        """The cell record of (data set, detector label, fold, repetition), if there is one."""
+        want = (dataset, detector, fold, repeat)
         for rec in self.records:
             cell = rec.get("cell") or {}
-            if (cell.get("dataset"), cell.get("label"), cell.get("fold")) == (
-                dataset,
-                detector,
-                fold,
-            ):
+            if (
+                cell.get("dataset"),
+                cell.get("label"),
+                cell.get("fold"),
+                cell.get("repeat", 0),
+            ) == want:
                 return rec
         return None
 

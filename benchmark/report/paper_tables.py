@@ -134,7 +134,10 @@ def table1(
         dets = [d for d in detectors if d in set(sub["detector"])]
         if not dets:
             continue
-        n_folds = int(sub["fold"].nunique())
+        # every (repetition, fold) of the data set: a missing one shows as (k/n)
+        n_folds = len(
+            sub.drop_duplicates(["repeat", "fold"]) if "repeat" in sub else sub["fold"].unique()
+        )
         rows, means, notes = [], [], []
         for det in dets:
             texts, vals = _cells(sub[sub["detector"] == det], TABLE1_COLUMNS, n_folds)

@@ -39,6 +39,13 @@ from benchmark.report.stats import (
 from benchmark.report.table2 import table2_tables
 from benchmark.report.text_table import Table, write_table
 from benchmark.report.tsne import tsne_figure
+from benchmark.report.verdict import (
+    SUBJECT_PREFIX,
+    dataset_means,
+    power_note,
+    verdict_rows,
+    verdict_table,
+)
 
 __all__ = ["write_report"]
 
@@ -58,8 +65,10 @@ def _run_section(doc: Document, run: RunData) -> None:
     """What the folder holds, all of it read from its cells (so it agrees with the tables)."""
     cells = [r.get("cell") or {} for r in run.records]
     failed = [r for r in run.records if r.get("status") != "ok"]
+    repeats = {c.get("repeat", 0) for c in cells}
+    reps = f", {len(repeats)} repetitions" if len(repeats) > 1 else ""
     configs = Counter(
-        f"protocol {c.get('protocol')}, {c.get('folds')} folds, seed {c.get('run_seed')},"
+        f"protocol {c.get('protocol')}, {c.get('folds')} folds{reps}, seed {c.get('run_seed')},"
         f" preset {c.get('preset')}"
         for c in cells
     )
@@ -181,6 +190,20 @@ def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
     else:
         for i, table in enumerate(t2):
             doc.table(table, write_table(table, tables_dir, f"table2_{i}"))
+
+
+def _verdict_section(doc: Document, run: RunData, tables_dir: Path) -> None:
+    """The Verdict first: each MMOC-GAN variant against every other detector (AUROC)."""
+    means = dataset_means(run.results).dropna(axis=0, how="all")
+    if not any(c.startswith(SUBJECT_PREFIX) for c in means.columns) or means.shape[1] < 2:
+        return
+    doc.heading("Verdict", 2)
+    if len(means) < 2:
+        doc.note("A verdict needs at least 2 data sets; this folder has 1.")
+        return
+    table = verdict_table(verdict_rows(means))
+    doc.table(table, write_table(table, tables_dir, "verdict"))
+    doc.para(power_note(len(means), means.shape[1]))
 
 
 def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path) -> None:
@@ -324,6 +347,8 @@ def write_report(run_dir: Path, *, tsne: bool = True) -> Path:
         " Score convention: higher = more anomalous. Files: `results.csv` (one row per"
         " cell and threshold policy), `run.json`, `tables/`, `figures/` (PNG and PDF)."
     )
+    if not run.results.empty:
+        _verdict_section(doc, run, tables_dir)
     doc.heading("Run", 2)
     _run_section(doc, run)
     if run.results.empty:

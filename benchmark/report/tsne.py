@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.evaluation.cell import Cell
+from benchmark.evaluation.cell import Cell, repeat_seed
 from benchmark.evaluation.compute import fit_cell
 from benchmark.evaluation.inputs import CellInputs
 from benchmark.evaluation.protocols import make_splits
@@ -59,7 +59,8 @@ def _refit(run: RunData, dataset: str, detector: str, fold: int) -> dict | str:
     ds = datasets()[dataset].load()
     if ds.content_hash() != cell.data_hash:
         return f"Figure 4 skipped: {dataset} content differs from the run's (data hash)"
-    train, test = make_splits(ds.y, cell.protocol, cell.folds, cell.run_seed)[fold]
+    seed = repeat_seed(cell.run_seed, cell.repeat)
+    train, test = make_splits(ds.y, cell.protocol, cell.folds, seed)[fold]
     if split_hash(train, test) != cell.split_hash:
         return f"Figure 4 skipped: recomputed split of {dataset} fold {fold} differs from the run's"
     if "device" in cell.params:

@@ -13,7 +13,7 @@ from benchmark.evaluation.thresholds import ORACLE_POLICIES, POLICIES
 
 __all__ = ["collect_results", "write_results"]
 
-ID_COLUMNS = ["dataset", "detector", "fold", "protocol", "policy", "oracle", "status"]
+ID_COLUMNS = ["dataset", "detector", "repeat", "fold", "protocol", "policy", "oracle", "status"]
 
 
 def collect_results(records: list[dict]) -> pd.DataFrame:
@@ -25,6 +25,7 @@ def collect_results(records: list[dict]) -> pd.DataFrame:
             "dataset": cell.get("dataset"),
             "detector": cell.get("label"),
             "registered_name": cell.get("detector"),
+            "repeat": cell.get("repeat", 0),
             "fold": cell.get("fold"),
             "protocol": cell.get("protocol"),
             "status": rec.get("status"),
