@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.atomic import clean_stale_temp
+from benchmark.engine.fold_groups import compute_group
 from benchmark.engine.gpus import use_gpu_for
 from benchmark.engine.limits import limit_memory, limit_threads, restore_memory
 from benchmark.evaluation.cell import Cell
@@ -137,6 +138,17 @@ def saving() -> Iterator[None]:
             _die(_STOP_SIGNAL)
 
 
+@contextlib.contextmanager
+def _resources(cell: Cell, cls: type, memory_limit: int | None) -> Iterator[None]:
+    """The GPU a (first) cell is given and the memory limit, for one computation."""
+    use_gpu_for(cell.name, cell.params, getattr(cls, "neural", False))
+    soft = limit_memory(memory_limit) if memory_limit else None
+    try:
+        yield
+    finally:
+        restore_memory(soft)
+
+
 def compute_logged(
     cell: Cell,
     inputs: CellInputs,
@@ -150,12 +162,8 @@ def compute_logged(
     The one way a cell is computed, by a local worker and by a Dask worker alike.
     """
     record_event(events, "start", cell)
-    use_gpu_for(cell.name, cell.params, getattr(cls, "neural", False))
-    soft = limit_memory(memory_limit) if memory_limit else None
-    try:
+    with _resources(cell, cls, memory_limit):
         record, arrays = compute_cell(cell, inputs, cls)
-    finally:
-        restore_memory(soft)
     if log_end:
         record_event(events, "end", cell, record.get("status", ""))
     return record, arrays
@@ -195,8 +203,6 @@ def perform(task: Task, tell) -> Reply:
     saved: a fold that failed, or a group of fewer than two free folds, is left to the
     per-cell path, which records it as usual.
     """
-    from benchmark.engine.fold_groups import compute_group
-
     reply = Reply()
     held = _take_locks(task, reply)
     try:
@@ -214,14 +220,10 @@ def perform(task: Task, tell) -> Reply:
                 _write(task, cell, record, arrays, reply)
             return reply
         cells = [c for c, _, _ in held]
-        use_gpu_for(cells[0].name, cells[0].params, getattr(task.cls, "neural", False))
         for cell in cells:
             record_event(task.events, "start", cell, "group")
-        soft = limit_memory(task.memory_limit) if task.memory_limit else None
-        try:
+        with _resources(cells[0], task.cls, task.memory_limit):
             results = compute_group(cells, [i for _, i, _ in held], task.cls)
-        finally:
-            restore_memory(soft)
         with saving():
             for cell, (record, arrays) in zip(cells, results or []):
                 record_event(task.events, "end", cell, record.get("status", ""))

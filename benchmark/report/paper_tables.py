@@ -25,6 +25,7 @@ import pandas as pd
 from benchmark.atomic import atomic_write_text
 from benchmark.base import TRAIN_QUANTILE
 from benchmark.report.text_table import Table, bold_best, mean_std_of_values
+from benchmark.store.results import n_cells
 
 __all__ = [
     "METRIC_LABELS",
@@ -134,10 +135,7 @@ def table1(
         dets = [d for d in detectors if d in set(sub["detector"])]
         if not dets:
             continue
-        # every (repetition, fold) of the data set: a missing one shows as (k/n)
-        n_folds = len(
-            sub.drop_duplicates(["repeat", "fold"]) if "repeat" in sub else sub["fold"].unique()
-        )
+        n_folds = n_cells(sub)  # every (repetition, fold): a missing one shows as (k/n)
         rows, means, notes = [], [], []
         for det in dets:
             texts, vals = _cells(sub[sub["detector"] == det], TABLE1_COLUMNS, n_folds)

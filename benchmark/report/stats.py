@@ -21,6 +21,8 @@ import pandas as pd
 import scikit_posthocs as sp
 from scipy.stats import friedmanchisquare
 
+from benchmark.store.results import cell_keys
+
 __all__ = [
     "CHANCE",
     "RANK_RULE",
@@ -97,7 +99,8 @@ def metric_matrix(
     mean = grouped.mean().unstack().reindex(**shape).astype(float)
     std = grouped.std(ddof=1).unstack().reindex(**shape).astype(float)
     n_ok = table(grouped.size(), 0).astype(int)
-    n_total = table(frame.groupby(["dataset", "detector"])["fold"].nunique(), 0).astype(int)
+    cells = frame.drop_duplicates(["dataset", "detector", *cell_keys(frame)])  # fold x repetition
+    n_total = table(cells.groupby(["dataset", "detector"]).size(), 0).astype(int)
     mean.index.name = std.index.name = "dataset"
     below = None
     if metric in CHANCE:

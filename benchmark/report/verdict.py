@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from benchmark.report.pairwise import ROPE, bayesian_signed_rank, pairwise_wilcoxon
+from benchmark.report.stats import metric_matrix
 from benchmark.report.text_table import Table
 
 __all__ = ["VerdictRow", "dataset_means", "power_note", "verdict_rows", "verdict_table"]
@@ -31,12 +32,9 @@ MIN_DATASETS = 6
 
 
 def dataset_means(results: pd.DataFrame, metric: str = "auroc") -> pd.DataFrame:
-    """Data sets x detectors: the metric's mean over every successful fold (and repetition).
-
-    The ranking metrics do not depend on the threshold policy, so one policy's rows count.
-    """
-    ok = results[(results["status"] == "ok") & (results["policy"] == results["policy"].iloc[0])]
-    return ok.groupby(["dataset", "detector"])[metric].mean().unstack()
+    """Data sets x detectors: the metric's mean over every successful fold (and repetition),
+    as the report's matrices have it."""
+    return metric_matrix(results, metric).mean
 
 
 @dataclass(frozen=True)

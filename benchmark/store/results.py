@@ -11,9 +11,23 @@ from benchmark.atomic import atomic_write_bytes, atomic_write_text
 from benchmark.evaluation.metrics import RANKING, THRESHOLDED
 from benchmark.evaluation.thresholds import ORACLE_POLICIES, POLICIES
 
-__all__ = ["collect_results", "write_results"]
+__all__ = ["CELL_KEYS", "cell_keys", "collect_results", "n_cells", "write_results"]
+
+#: What tells the cells of one (data set, detector) apart: the repetition and the fold.
+CELL_KEYS = ["repeat", "fold"]
 
 ID_COLUMNS = ["dataset", "detector", "repeat", "fold", "protocol", "policy", "oracle", "status"]
+
+
+def cell_keys(rows: pd.DataFrame) -> list[str]:
+    """:data:`CELL_KEYS` that ``rows`` has (a table from before ``--repeats`` has no
+    ``repeat`` column: all its cells are repetition 0)."""
+    return [k for k in CELL_KEYS if k in rows]
+
+
+def n_cells(rows: pd.DataFrame) -> int:
+    """How many cells (distinct repetition and fold) ``rows`` of one grouping hold."""
+    return len(rows.drop_duplicates(cell_keys(rows)))
 
 
 def collect_results(records: list[dict]) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from helpers import ROOT, run_config
 from benchmark.cli.main import main
 from benchmark.engine.harness import RunConfig, plan, run
 from benchmark.evaluation.cell import repeat_seed
+from benchmark.report.stats import metric_matrix
 
 
 def test_repetition_zero_keeps_the_identity_of_the_committed_paper_cells(tmp_path):
@@ -47,7 +48,13 @@ def test_repeats_add_independent_repetitions_that_resume_and_reach_the_results(t
                      "fold1-r2.json", "fold1.json"]  # fmt: skip
     frame = summary.results
     assert sorted(frame["repeat"].unique()) == [0, 1, 2]
-    # repetition 0 is the single run, number for number
+    # the matrices count every (repetition, fold): one missing is marked (5/6)
+    gone = (frame["repeat"] == 1) & (frame["fold"] == 0)
+    lost = frame.assign(status=frame["status"].where(~gone, "failed"))
+    mm = metric_matrix(lost, "auroc")
+    assert (mm.n_ok.loc["vowels", "gmm"], mm.n_total.loc["vowels", "gmm"]) == (5, 6)
+    # repetition 0 is the single run, number for number: exact by construction (the same
+    # cells, same code, kernels and shapes on this machine; only the folder differs)
     rep0 = frame[frame["repeat"] == 0].sort_values(["fold", "policy"]).reset_index(drop=True)
     one = single.results.sort_values(["fold", "policy"]).reset_index(drop=True)
     pd.testing.assert_series_equal(rep0["auroc"], one["auroc"])
