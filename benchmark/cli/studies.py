@@ -47,6 +47,8 @@ def _reproduce(args: argparse.Namespace) -> int:
     from benchmark.engine.harness import plan
     from benchmark.studies.reproduce import WORK_DIR, reproduce_configs, reproduce_dagmm
 
+    if args.repeats != 1:
+        return fail("--reproduce dagmm repeats through --seeds N, not --repeats")
     path = args.output or Path("results") / "reproductions" / "dagmm.md"
     error = check_output_file(path) or check_output_dir(WORK_DIR, "the reproduction's cells")
     if error:
@@ -78,7 +80,13 @@ def _ablation(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     error = check_output_dir(output)
     if error:
         return fail(error)
-    options = dict(seed=args.seed, preset=args.preset, folds=args.folds, device=args.device)
+    options = dict(
+        seed=args.seed,
+        preset=args.preset,
+        folds=args.folds,
+        repeats=args.repeats,
+        device=args.device,
+    )
     config = modes_config(names, output, **options)
     if args.dry_run:
         return print_plan([plan(config, dry=True)])
@@ -128,6 +136,8 @@ def design_study(args: argparse.Namespace, argv: list[str]) -> int:
         return fail(str(exc))
     if args.folds < 2:
         return fail(f"--folds must be >= 2 for the design study, got {args.folds}")
+    if args.repeats != 1:
+        return fail("--study mmoc-design takes no --repeats: its diagnostics refit fold 0")
     output = args.output or Path("results") / "studies" / "mmoc-gan-design.md"
     common = dict(
         seed=args.seed,

@@ -201,9 +201,16 @@ def distinct_colours(names: list[str]) -> dict[str, str]:
 
 
 def cd_diagram(
-    avg_ranks: pd.Series, pvalues: pd.DataFrame, metric: str, n_datasets: int, folder: Path
+    avg_ranks: pd.Series,
+    pvalues: pd.DataFrame,
+    metric: str,
+    n_datasets: int,
+    folder: Path,
+    test: str = "Wilcoxon-Holm",
+    stem: str | None = None,
 ) -> Path:
-    """Critical-difference diagram (scikit-posthocs): bars join detectors not different."""
+    """Critical-difference diagram (scikit-posthocs): average ranks on an axis; bars join
+    detectors whose p in ``pvalues`` (named ``test`` in the title) is at least 0.05."""
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(avg_ranks) + 1.8))
     sp.critical_difference_diagram(
         avg_ranks,
@@ -214,6 +221,7 @@ def cd_diagram(
         label_fmt_right="({rank:.2f}) {label}",
     )
     ax.set_title(
-        f"Critical difference ({metric.upper()}, {n_datasets} data sets; Nemenyi, alpha = 0.05)"
+        f"Average ranks ({metric.upper()}, {n_datasets} data sets); bars: not separated by"
+        f" {test}, alpha = 0.05"
     )
-    return save_figure(fig, folder, f"cd_{metric}")
+    return save_figure(fig, folder, stem or f"cd_{metric}")

@@ -33,6 +33,7 @@ __all__ = [
     "corrected_resampled_t",
     "holm",
     "pairwise_wilcoxon",
+    "wilcoxon_matrix",
 ]
 
 #: The region of practical equivalence of the Bayesian test: 0.01 of AUROC (issue 22; the
@@ -113,6 +114,17 @@ def pairwise_wilcoxon(means: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["a", "b", "n", "p"])
     frame["p_holm"] = holm(frame["p"]) if len(frame) else []
     return frame
+
+
+def wilcoxon_matrix(means: pd.DataFrame) -> pd.DataFrame:
+    """Detectors x detectors: the Holm-adjusted Wilcoxon p of :func:`pairwise_wilcoxon`
+    (1 on the diagonal), the ``sig_matrix`` a critical-difference diagram joins by."""
+    names = list(means.columns)
+    out = pd.DataFrame(1.0, index=names, columns=names)
+    for r in pairwise_wilcoxon(means).itertuples():
+        p = float(r.p_holm) if np.isfinite(r.p_holm) else 1.0  # no data: not separated
+        out.loc[r.a, r.b] = out.loc[r.b, r.a] = p
+    return out
 
 
 @dataclass(frozen=True)

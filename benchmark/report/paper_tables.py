@@ -285,7 +285,7 @@ def _table2_entries(
             if g.empty:
                 continue
             v = parse_label(label)
-            expected = folds if folds is not None else int(g["fold"].nunique())
+            expected = folds if folds is not None else n_cells(g)
             texts, means = _cells(g, _TABLE2_COLUMNS, expected)
             out.append(((dataset, v.detector, v.row), texts, means))
     return out

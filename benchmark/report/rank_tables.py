@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.report.stats import CHANCE, MetricMatrix
+from benchmark.report.stats import CHANCE, CI_NOTE, MetricMatrix
 from benchmark.report.text_table import Table, below_chance_mark, bold_best, format_mean_std
 
 __all__ = [
     "below_chance_note",
     "matrix_table",
+    "nemenyi_table",
     "rank_table",
     "per_dataset_rank_table",
     "runtime_table",
@@ -44,36 +45,54 @@ def _cell_text(mm: MetricMatrix, ds: str, det: str) -> str:
     return format_mean_std(mm.mean.loc[ds, det], mm.std.loc[ds, det], n_ok, n_tot)
 
 
-def matrix_table(mm: MetricMatrix, title: str) -> Table:
-    """Data sets x detectors, ``mean ± std`` over folds; best per data set (row) in bold.
+def _interval_text(mm: MetricMatrix, ds: str, det: str) -> str:
+    """`` [low, high]`` after a cell with a finite 95 % interval; nothing otherwise."""
+    if mm.ci_low is None or mm.ci_high is None:
+        return ""
+    low, high = float(mm.ci_low.loc[ds, det]), float(mm.ci_high.loc[ds, det])
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return ""
+    return f" [{low:.3f}, {high:.3f}]"
 
+
+def matrix_table(mm: MetricMatrix, title: str) -> Table:
+    """Data sets x detectors, ``mean ± std [95 % interval]`` over folds (x repetitions);
+    best mean per data set (row) in bold.
+
+    The interval is the corrected resampled t's (:data:`~benchmark.report.stats.CI_NOTE`).
     For a metric with a chance level (AUROC: 0.5, :data:`~benchmark.report.stats.CHANCE`)
-    a cell with folds below it reads ``0.610 ± 0.300 (2 < 0.5)``; the table's CSV form
-    keeps the ``mean ± std`` text as it was and adds one integer column per detector,
-    ``<detector> <metric>_folds_below_half``, so the counts stay machine-readable.
+    a cell with folds below it reads ``0.610 ± 0.300 [...] (2 < 0.5)``. The table's CSV
+    form keeps the ``mean ± std`` text and adds numeric columns per detector,
+    ``<detector> <metric>_ci_low`` / ``_ci_high`` and, with a chance level,
+    ``<detector> <metric>_folds_below_half``, so the numbers stay machine-readable.
     """
     below, dets = mm.n_below_chance, list(mm.mean.columns)
     rows, bold, plain = [], [], []
     for ds in mm.mean.index:
         texts = [_cell_text(mm, ds, det) for det in dets]
-        if below is None:
-            rows.append([str(ds), *texts])
-        else:
-            lows = [int(below.loc[ds, det]) for det in dets]
-            plain.append([str(ds), *texts, *lows])
+        shown = [t + _interval_text(mm, ds, det) for t, det in zip(texts, dets)]
+        lows = [int(below.loc[ds, det]) for det in dets] if below is not None else []
+        if below is not None:
             chance = CHANCE[mm.metric]
-            rows.append([str(ds), *(t + below_chance_mark(n, chance) for t, n in zip(texts, lows))])
+            shown = [t + below_chance_mark(n, chance) for t, n in zip(shown, lows)]
+        rows.append([str(ds), *shown])
+        ci = []
+        for det in dets:
+            for bound in (mm.ci_low, mm.ci_high):
+                ci.append(float(bound.loc[ds, det]) if bound is not None else np.nan)
+        plain.append([str(ds), *texts, *ci, *lows])
         best = bold_best(mm.mean.loc[[ds]].to_numpy(dtype=float).T).ravel()
         bold.append([False, *best.tolist()])
     headers = ["dataset", *map(str, dets)]
-    if below is None:
-        return Table(title, headers, rows, bold)
-    extra = [f"{det} {mm.metric}_folds_below_half" for det in dets]
+    extra = [f"{det} {mm.metric}_ci_{end}" for det in dets for end in ("low", "high")]
+    notes = [CI_NOTE]
+    if below is not None:
+        extra += [f"{det} {mm.metric}_folds_below_half" for det in dets]
+        marked = int((below.to_numpy() > 0).sum())
+        ran = int((mm.n_ok > 0).to_numpy().sum())
+        notes.append(below_chance_note(mm.metric, CHANCE[mm.metric], ran, marked))
     frame = pd.DataFrame(plain, columns=headers + extra)
-    marked = int((below.to_numpy() > 0).sum())
-    ran = int((mm.n_ok > 0).to_numpy().sum())
-    note = below_chance_note(mm.metric, CHANCE[mm.metric], ran, marked)
-    return Table(title, headers, rows, bold, note=note, frame=frame)
+    return Table(title, headers, rows, bold, note=" ".join(notes), frame=frame)
 
 
 def rank_table(avg_rank: dict[str, pd.Series], wins: dict[str, pd.Series]) -> Table:
@@ -141,6 +160,22 @@ def per_dataset_rank_table(ranks: pd.DataFrame, failed: pd.DataFrame, metric: st
     return Table(
         f"Rank per data set, {metric.upper()} (1 = best; a failed detector takes the worst rank)",
         ["dataset", *map(str, ranks.columns)],
+        rows,
+        bold,
+    )
+
+
+def nemenyi_table(pvalues: pd.DataFrame | None, metric: str) -> Table:
+    """Nemenyi post-hoc p-values, detectors x detectors (secondary; p < 0.05 in bold)."""
+    names = [] if pvalues is None else list(pvalues.columns)
+    rows, bold = [], []
+    for a in names:
+        rows.append([a, *(("—" if a == b else f"{pvalues.loc[a, b]:.3g}") for b in names)])
+        bold.append([False, *(a != b and bool(pvalues.loc[a, b] < 0.05) for b in names)])
+    return Table(
+        f"Secondary: Nemenyi post-hoc p-values after Friedman, {metric.upper()}"
+        " (depend on the pool of detectors)",
+        ["", *names],
         rows,
         bold,
     )

@@ -20,9 +20,12 @@ from benchmark.registry import datasets as registered_datasets
 from benchmark.report import figures
 from benchmark.report.document import Document
 from benchmark.report.load import RunData, load_run
+from benchmark.report.paired_folds import paired_section
+from benchmark.report.pairwise import wilcoxon_matrix
 from benchmark.report.paper_tables import TABLE1_NOTE, table1
 from benchmark.report.rank_tables import (
     matrix_table,
+    nemenyi_table,
     per_dataset_rank_table,
     rank_table,
     runtime_table,
@@ -39,13 +42,7 @@ from benchmark.report.stats import (
 from benchmark.report.table2 import table2_tables
 from benchmark.report.text_table import Table, write_table
 from benchmark.report.tsne import tsne_figure
-from benchmark.report.verdict import (
-    SUBJECT_PREFIX,
-    dataset_means,
-    power_note,
-    verdict_rows,
-    verdict_table,
-)
+from benchmark.report.verdict import verdict_section
 
 __all__ = ["write_report"]
 
@@ -183,6 +180,7 @@ def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
     doc.para(TABLE1_NOTE)
     for ds, table in table1(run.results, run.datasets, run.detectors).items():
         doc.table(table, write_table(table, tables_dir, f"table1_{ds}"))
+    paired_section(doc, run.results, tables_dir)
     doc.heading("Table 2: MMOC-GAN (cat) over the number of modes m", 2)
     t2 = table2_tables(run)
     if isinstance(t2, str):
@@ -192,18 +190,41 @@ def _table_sections(doc: Document, run: RunData, tables_dir: Path) -> None:
             doc.table(table, write_table(table, tables_dir, f"table2_{i}"))
 
 
-def _verdict_section(doc: Document, run: RunData, tables_dir: Path) -> None:
-    """The Verdict first: each MMOC-GAN variant against every other detector (AUROC)."""
-    means = dataset_means(run.results).dropna(axis=0, how="all")
-    if not any(c.startswith(SUBJECT_PREFIX) for c in means.columns) or means.shape[1] < 2:
+def _rank_tests(
+    doc: Document,
+    ranks: pd.DataFrame,
+    means: pd.DataFrame,
+    metric: str,
+    tables_dir: Path,
+    fig_dir: Path,
+) -> None:
+    """The critical-difference diagram by pairwise Wilcoxon-Holm, then Friedman and Nemenyi
+    as a secondary, labelled table (their pairwise verdicts depend on the pool)."""
+    if ranks.shape[1] >= 2 and len(ranks) >= 2:
+        png = figures.cd_diagram(
+            ranks.mean(axis=0), wilcoxon_matrix(means), metric, len(ranks), fig_dir
+        )
+        doc.image(
+            png,
+            f"Critical-difference diagram, {metric.upper()}: average ranks; a bar joins"
+            " detectors that the pairwise Wilcoxon signed-rank test on the data sets' means"
+            " (scipy), Holm-adjusted over all pairs (statsmodels), does not separate at"
+            " alpha = 0.05 (drawn by scikit-posthocs)",
+        )
+    fr = friedman(ranks)
+    if not fr.ok:
+        doc.note(fr.note)
         return
-    doc.heading("Verdict", 2)
-    if len(means) < 2:
-        doc.note("A verdict needs at least 2 data sets; this folder has 1.")
-        return
-    table = verdict_table(verdict_rows(means))
-    doc.table(table, write_table(table, tables_dir, "verdict"))
-    doc.para(power_note(len(means), means.shape[1]))
+    doc.para(
+        f"Secondary, mean-rank tests ({metric.upper()}): Friedman chi² = {fr.statistic:.3f},"
+        f" p = {fr.pvalue:.3g} (N = {fr.n_datasets} data sets, k = {fr.n_detectors} detectors;"
+        " scipy), then Nemenyi's post-hoc test (scikit-posthocs). They are kept for"
+        " comparison with the literature, not for the verdict: whether a mean-rank test"
+        " separates two detectors depends on which other detectors are in the pool"
+        " (Benavoli, Corani and Mangili, JMLR 2016)."
+    )
+    table = nemenyi_table(nemenyi(ranks), metric)
+    doc.table(table, write_table(table, tables_dir, f"nemenyi_{metric}"))
 
 
 def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path) -> None:
@@ -211,7 +232,7 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
     avg, won = {}, {}
     for metric in ("auroc", "auprc"):
         mm = metric_matrix(run.results, metric, run.datasets, run.detectors)
-        table = matrix_table(mm, f"{metric.upper()} (mean ± std over folds)")
+        table = matrix_table(mm, f"{metric.upper()} (mean ± std [95 % interval] over folds)")
         doc.table(table, write_table(table, tables_dir, f"matrix_{metric}"))
         block = complete_block(mm.n_total)
         if block.left_out:
@@ -230,22 +251,8 @@ def _across_section(doc: Document, run: RunData, tables_dir: Path, fig_dir: Path
         avg[metric], won[metric] = ranks.mean(axis=0), wins(ranks)
         table = per_dataset_rank_table(ranks, mm.failed, metric)
         doc.table(table, write_table(table, tables_dir, f"ranks_{metric}"))
-        fr = friedman(ranks)
-        if not fr.ok:
-            doc.note(fr.note)
-            continue
-        doc.para(
-            f"{metric.upper()}: Friedman chi² = {fr.statistic:.3f}, p = {fr.pvalue:.3g}"
-            f" (N = {fr.n_datasets} data sets, k = {fr.n_detectors} detectors; scipy)."
-        )
-        pv = nemenyi(ranks)
-        png = figures.cd_diagram(avg[metric], pv, metric, fr.n_datasets, fig_dir)
-        doc.image(
-            png,
-            f"Critical-difference diagram, {metric.upper()}: average ranks; a bar"
-            " joins detectors whose Nemenyi post-hoc test (scikit-posthocs) does not"
-            " separate them at alpha = 0.05",
-        )
+        means = mm.mean.loc[ranks.index, ranks.columns]
+        _rank_tests(doc, ranks, means, metric, tables_dir, fig_dir)
     doc.para(RANK_RULE)
     if avg:
         table = rank_table(avg, won)
@@ -348,7 +355,7 @@ def write_report(run_dir: Path, *, tsne: bool = True) -> Path:
         " cell and threshold policy), `run.json`, `tables/`, `figures/` (PNG and PDF)."
     )
     if not run.results.empty:
-        _verdict_section(doc, run, tables_dir)
+        verdict_section(doc, run, tables_dir)
     doc.heading("Run", 2)
     _run_section(doc, run)
     if run.results.empty:

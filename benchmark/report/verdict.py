@@ -12,14 +12,23 @@ sets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from benchmark.report.document import Document
 from benchmark.report.pairwise import ROPE, bayesian_signed_rank, pairwise_wilcoxon
 from benchmark.report.stats import metric_matrix
-from benchmark.report.text_table import Table
+from benchmark.report.text_table import Table, write_table
 
-__all__ = ["VerdictRow", "dataset_means", "power_note", "verdict_rows", "verdict_table"]
+__all__ = [
+    "VerdictRow",
+    "dataset_means",
+    "power_note",
+    "verdict_rows",
+    "verdict_section",
+    "verdict_table",
+]
 
 #: The detectors the verdict is about (each against every other detector in the folder).
 SUBJECT_PREFIX = "mmoc-gan"
@@ -145,3 +154,31 @@ def power_note(n_datasets: int, n_detectors: int) -> str:
         " detectable here, whatever its size. The Bayesian probabilities say how the evidence"
         " leans when the test cannot decide."
     )
+
+
+def verdict_section(doc: Document, run, tables_dir: Path) -> None:
+    """The report's Verdict section (first): each MMOC-GAN variant against every other
+    detector (AUROC); nothing when the folder has no variant or a single detector."""
+    means = dataset_means(run.results).dropna(axis=0, how="all")
+    if not any(c.startswith(SUBJECT_PREFIX) for c in means.columns) or means.shape[1] < 2:
+        return
+    doc.heading("Verdict", 2)
+    if len(means) < 2:
+        doc.note("A verdict needs at least 2 data sets; this folder has 1.")
+        return
+    table = verdict_table(verdict_rows(means))
+    doc.table(table, write_table(table, tables_dir, "verdict"))
+    doc.para(power_note(len(means), means.shape[1]))
+    from benchmark.report.hierarchical import load_cached  # optional part: Stan
+
+    cached = load_cached(run.root, run.results)
+    if cached is None:
+        doc.para(
+            "The hierarchical Bayesian test on the fold scores was not computed for this"
+            " folder (it needs Stan): `python -m benchmark.report.hierarchical RUN_DIR`"
+            " (see docs/user-guide/reports.md)."
+        )
+    elif isinstance(cached, str):
+        doc.note(cached)
+    else:
+        doc.table(cached)

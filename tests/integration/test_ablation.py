@@ -88,17 +88,27 @@ def test_paired_test_compares_ten_modes_with_one_fold_by_fold():
     (test,) = paired_modes_test(pd.DataFrame(rows)).to_dict("records")
     assert test["folds"] == 5 and test["folds won"] == "5/5"
     assert test["mean AUROC difference"] == pytest.approx(np.mean(ten) - np.mean(one))
-    from scipy.stats import ttest_rel
+    from scipy import stats
 
-    assert test["p (paired t, two-sided)"] == pytest.approx(ttest_rel(ten, one).pvalue)
+    # Nadeau-Bengio: no row counts in these rows, so the k-fold ratio 1/(5-1) is used
+    diff = np.subtract(ten, one)
+    t = diff.mean() / np.sqrt((1 / 5 + 1 / 4) * diff.var(ddof=1))
+    assert test["t"] == pytest.approx(t, rel=1e-12)
+    assert test["p (corrected t, two-sided)"] == pytest.approx(2 * stats.t.sf(t, 4), rel=1e-9)
+    # more cautious than the plain paired t-test of the same folds
+    assert test["p (corrected t, two-sided)"] > stats.ttest_rel(ten, one).pvalue
 
 
-def test_holm_adjusts_in_order_and_keeps_nan():
-    from benchmark.studies.ablation import holm
-
-    got = holm(np.array([0.01, 0.04, np.nan, 0.03]))
-    np.testing.assert_allclose(got[[0, 1, 3]], [0.03, 0.06, 0.06])
-    assert np.isnan(got[2])
+def test_the_paired_test_pairs_repetitions_and_folds():
+    rows = []
+    ten = {(0, 0): 0.80, (0, 1): 0.85, (1, 0): 0.90, (1, 1): 0.86}
+    one = {(0, 0): 0.70, (0, 1): 0.74, (1, 0): 0.81, (1, 1): 0.83}
+    for (rep, fold), a in ten.items():
+        for label, v in (("mmoc-gan-cat-m10", a), ("mmoc-gan-cat-m1", one[rep, fold])):
+            rows += [dict(r, repeat=rep) for r in _rows(label, "a", fold, v)]
+    (test,) = paired_modes_test(pd.DataFrame(rows)).to_dict("records")
+    assert test["folds"] == 4 and test["folds won"] == "4/4"
+    assert test["mean AUROC difference"] == pytest.approx(np.mean([0.10, 0.11, 0.09, 0.03]))
 
 
 def test_modes_table_of_nothing_is_empty():

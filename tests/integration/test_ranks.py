@@ -87,7 +87,7 @@ def report(tmp_path_factory):
 
 def test_friedman_and_ranks_use_only_fully_run_data_sets(report):
     text, _ = report
-    assert re.search(r"AUROC: Friedman chi² = [0-9.]+, p = \S+ \(N = 2 data sets, k = 3", text)
+    assert re.search(r"\(AUROC\): Friedman chi² = [0-9.]+, p = \S+ \(N = 2 data sets, k = 3", text)
     assert "data set c (not run with ocnn-neighbor, ocsvm)" in text
     ranks = text.split("**Rank per data set, AUROC")[1].split("\n\n")[1]
     rows = [line for line in ranks.splitlines() if line.startswith("| ")][1:]
@@ -98,7 +98,7 @@ def test_friedman_and_ranks_use_only_fully_run_data_sets(report):
 
 def test_never_run_is_not_run_and_failed_is_failed(report):
     text, labels = report
-    matrix = text.split("**AUROC (mean ± std over folds)**")[1].split("\n\n")[1]
+    matrix = text.split("**AUROC (mean ± std [95 % interval] over folds)**")[1].split("\n\n")[1]
     c_row = next(line for line in matrix.splitlines() if line.startswith("| c "))
     assert c_row.count("not run") == 2 and "failed" not in c_row
     assert labels["c"] == ["gmm", "ocnn-neighbor (not run)", "ocsvm (not run)"]

@@ -73,3 +73,16 @@ def test_the_command_line_takes_repeats_and_refuses_a_bad_count(tmp_path, capsys
     assert "--repeats must be a positive integer, got 0" in capsys.readouterr().err
     with pytest.raises(ValueError, match="repeats must be a whole number"):
         RunConfig(datasets=["vowels"], detectors=["gmm"], repeats=0, output=Path(tmp_path))
+
+
+def test_the_ablation_plans_repetitions_and_the_other_studies_refuse_them(tmp_path, capsys):
+    out = str(tmp_path / "abl")
+    common = ["--datasets", "vowels", "--folds", "2", "--preset", "smoke", "--dry-run"]
+    assert main(["--ablation", "modes", *common, "--repeats", "2", "--output", out]) == 0
+    dry = capsys.readouterr().out
+    # 2 latents x (4 m + 1 without MI) variants x 2 folds x 2 repetitions
+    assert "40 cells: 0 done, 40 to compute" in dry and "fold1-r1" in dry
+    assert main(["--study", "mmoc-design", *common, "--repeats", "2"]) == 2
+    assert "takes no --repeats" in capsys.readouterr().err
+    assert main(["--reproduce", "dagmm", "--repeats", "2", "--dry-run"]) == 2
+    assert "repeats through --seeds" in capsys.readouterr().err

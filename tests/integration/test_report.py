@@ -74,7 +74,9 @@ def test_report_files_and_content(tiny_run):
         "Failed cells",
     ):
         assert needle in text, needle
-    assert "failed" in text.split("AUROC (mean ± std over folds)")[1]  # failures shown
+    assert (
+        "failed" in text.split("AUROC (mean ± std [95 % interval] over folds)")[1]
+    )  # failures shown
     assert "Table 2 skipped" in text
     # self-contained HTML: every image is embedded
     assert "<img" in html and "src='data:image/png;base64," in html

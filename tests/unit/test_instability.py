@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from scipy import stats
 
 from benchmark.report.document import Document
 from benchmark.report.load import RunData
@@ -75,14 +77,15 @@ def test_cells_with_folds_below_half_say_how_many():
     assert mm.n_below_chance.loc["musk", "ocnn-network"] == 3
     assert mm.n_below_chance.loc["arrhythmia", "ocnn-network"] == 4
     table = matrix_table(mm, "AUROC")
-    assert _cell(table, "musk", "ocnn-network") == "0.420 ± 0.376 (3 < 0.5)"  # as in the paper
-    assert _cell(table, "arrhythmia", "ocnn-network") == "0.364 ± 0.142 (4 < 0.5)"
-    # no fold below 0.5 (cardio's ocnn-network has a 0.638 fold): the cell is unchanged
-    assert _cell(table, "cardio", "ocnn-network") == "0.798 ± 0.142"
-    assert _cell(table, "musk", "gmm") == "1.000 ± 0.000"
-    assert _cell(table, "arrhythmia", "gmm") == "0.783 ± 0.048"
+    # the interval (clipped to [0, 1]) comes before the mark
+    assert _cell(table, "musk", "ocnn-network") == "0.420 ± 0.376 [0.000, 1.000] (3 < 0.5)"
+    assert _cell(table, "arrhythmia", "ocnn-network") == "0.364 ± 0.142 [0.100, 0.628] (4 < 0.5)"
+    # no fold below 0.5 (cardio's ocnn-network has a 0.638 fold): no mark
+    assert _cell(table, "cardio", "ocnn-network") == "0.798 ± 0.142 [0.534, 1.000]"
+    assert _cell(table, "musk", "gmm") == "1.000 ± 0.000 [1.000, 1.000]"
+    assert _cell(table, "arrhythmia", "gmm") == "0.783 ± 0.048 [0.694, 0.873]"
     assert "(3 < 0.5)" in table.to_markdown() and "(3 &lt; 0.5)" in table.to_html()
-    assert "0.420 $\\pm$ 0.376 (3 $<$ 0.5)" in table.to_latex()  # < in LaTeX text is ¡
+    assert "[0.000, 1.000] (3 $<$ 0.5)" in table.to_latex()  # < in LaTeX text is ¡
     assert "2 of 6 (data set, detector) pairs" in table.note
 
 
@@ -90,7 +93,7 @@ def test_a_failed_fold_is_not_counted_and_the_marks_combine():
     mm = metric_matrix(_results(failed=("musk", "ocnn-network", 3)), "auroc")
     assert mm.n_below_chance.loc["musk", "ocnn-network"] == 2
     table = matrix_table(mm, "AUROC")
-    assert _cell(table, "musk", "ocnn-network").endswith(" (4/5) (2 < 0.5)")
+    assert _cell(table, "musk", "ocnn-network").endswith(" (4/5) [0.000, 1.000] (2 < 0.5)")
 
 
 def test_csv_keeps_the_text_columns_and_adds_integer_counts(tmp_path):
@@ -98,7 +101,9 @@ def test_csv_keeps_the_text_columns_and_adds_integer_counts(tmp_path):
     paths = write_table(table, tmp_path, "matrix_auroc")
     csv = pd.read_csv(paths["csv"])
     dets = ["ocnn-network", "gmm"]
-    assert list(csv.columns) == ["dataset", *dets, *(f"{d} auroc_folds_below_half" for d in dets)]
+    ci = [f"{d} auroc_ci_{end}" for d in dets for end in ("low", "high")]
+    below = [f"{d} auroc_folds_below_half" for d in dets]
+    assert list(csv.columns) == ["dataset", *dets, *ci, *below]
     musk = csv[csv["dataset"] == "musk"].iloc[0]
     assert musk["ocnn-network"] == "0.420 ± 0.376"  # the text column as before: no suffix
     assert musk["ocnn-network auroc_folds_below_half"] == 3
@@ -111,7 +116,8 @@ def test_auprc_has_no_chance_mark():
     mm = metric_matrix(_results(), "auprc")
     assert mm.n_below_chance is None
     table = matrix_table(mm, "AUPRC")
-    assert table.frame is None and table.note == ""
+    assert "folds_below_half" not in " ".join(table.frame.columns)
+    assert "below its normals" not in table.note
     assert not any("<" in cell for row in table.rows for cell in row)
 
 
@@ -127,8 +133,31 @@ def test_report_explains_the_mark(tmp_path):
     (tmp_path / "tables").mkdir()
     _across_section(doc, run, tmp_path / "tables", tmp_path / "figures")
     text = doc.markdown()
-    auroc = text.split("**AUROC (mean ± std over folds)**")[1].split("**AUPRC")[0]
-    assert "0.420 ± 0.376 (3 < 0.5)" in auroc
+    auroc = text.split("**AUROC (mean ± std [95 % interval] over folds)**")[1].split("**AUPRC")[0]
+    assert "0.420 ± 0.376 [0.000, 1.000] (3 < 0.5)" in auroc
+    assert "corrected resampled t of Nadeau and Bengio" in auroc
     assert "ranked that fold's anomalies below its normals" in auroc
     assert "inverted or collapsed" in auroc and "the mean over folds hides it" in auroc
     assert "< 0.5" not in text.split("**AUPRC")[1].split("Rank per data set")[0]
+
+
+def test_interval_is_the_corrected_resampled_t_of_the_folds():
+    """arrhythmia/gmm: no n_test/n_train in these rows, so the k-fold ratio 1/(5-1) is used;
+    the bounds are recomputed here from scipy's t quantile (same formula, same floats)."""
+    mm = metric_matrix(_results(), "auroc")
+    v = np.array(PAPER_FOLDS[("arrhythmia", "gmm")][0])
+    half = stats.t.ppf(0.975, 4) * np.sqrt((1 / 5 + 1 / 4) * v.var(ddof=1))
+    assert mm.ci_low.loc["arrhythmia", "gmm"] == pytest.approx(v.mean() - half, rel=1e-12)
+    assert mm.ci_high.loc["arrhythmia", "gmm"] == pytest.approx(v.mean() + half, rel=1e-12)
+    # wider than the plain t interval of the same folds, which ignores their correlation
+    plain = stats.t.interval(0.95, 4, loc=v.mean(), scale=stats.sem(v))
+    assert mm.ci_low.loc["arrhythmia", "gmm"] < plain[0]
+
+
+def test_interval_uses_the_recorded_row_counts():
+    rows = _results()
+    rows["n_train"], rows["n_test"] = 1000, 500  # ratio 0.5 instead of the k-fold 0.25
+    mm = metric_matrix(rows, "auroc")
+    v = np.array(PAPER_FOLDS[("cardio", "gmm")][0])
+    half = stats.t.ppf(0.975, 4) * np.sqrt((1 / 5 + 0.5) * v.var(ddof=1))
+    assert mm.ci_high.loc["cardio", "gmm"] == pytest.approx(v.mean() + half, rel=1e-12)
