@@ -145,3 +145,22 @@ def test_a_users_calibration_is_written_beside_the_results_and_then_used(tmp_pat
     assert (tmp_path / "results" / "cost_calibration.json").is_file()
     assert load_calibration().coefficients == fake["coefficients"]
     assert CALIBRATION_FILE.read_bytes() == shipped
+
+
+def test_cost_check_compares_each_detector_with_its_recorded_cells(tmp_path, capsys):
+    """A small run, then the check: one row per detector, the recorded seconds summed from
+    the cells and the estimate from the calibration the run used."""
+    from benchmark.engine.cost_check import compare, main
+    from benchmark.engine.harness import run
+
+    summary = run(run_config(tmp_path, detectors=["gmm", "ocnn-neighbor"]), progress=False)
+    table = compare(tmp_path / "run")
+    assert list(table.index) == ["gmm", "ocnn-neighbor"] and (table["cells"] == 2).all()
+    ok = summary.results[summary.results["policy"] == "train-quantile"]
+    gmm = ok[ok["detector"] == "gmm"]
+    recorded = float((gmm["fit_seconds"] + gmm["score_seconds"]).sum())
+    assert table.loc["gmm", "measured_s"] == pytest.approx(recorded)
+    assert (table["estimated_s"] > 0).all()
+    assert main([str(tmp_path / "run")]) == 0 and "estimate/measured" in capsys.readouterr().out
+    assert main([str(tmp_path)]) == 2  # not a run folder: one line
+    assert "not a run folder" in capsys.readouterr().err
