@@ -43,6 +43,9 @@ __all__ = [
     "get_detector",
     "get_dataset",
     "resolve_names",
+    "GROUPS",
+    "PAPER_DETECTORS",
+    "detector_groups",
     "load_plugins",
     "NotInstalledError",
 ]
@@ -68,6 +71,20 @@ DEFAULT_PRESET = "quick"
 
 #: Parameters the harness sets per cell when a detector has them; never a preset's.
 RUNTIME_PARAMS = ("random_state", "device")
+
+#: Detector groups with a description (``--detectors paper``, ``--list``). A detector
+#: joins one with ``register_detector(..., group=...)``; a plugin may name a new group.
+GROUPS: dict[str, str] = {
+    "paper": "the seed paper's ten methods, both MMOC-GAN variants",
+    "extended": "the baseline pack: modern PyOD baselines (docs/methods/pyod-pack.md)",
+}
+
+#: The built-in members of group ``paper``, named here so their modules need no edit;
+#: a detector registered under one of these names without a ``group`` joins ``paper``.
+PAPER_DETECTORS = frozenset(
+    {"anogan", "dagmm", "gmm", "mmoc-gan-cat", "mmoc-gan-mix", "ocan", "ocnn-neighbor"}
+    | {"ocnn-network", "ocsvm", "rda", "rgan"}
+)
 
 
 def check_preset(preset: str) -> str:
@@ -176,11 +193,16 @@ class DetectorSpec:
     #: Training rows the harness fits on at most, per preset (None: all rows); see cap().
     train_cap: Mapping[str, int | None] | int | None = None
     cost: CostModel | None = None  # how its time grows (None: the run's median cell)
+    #: The detector group it belongs to (``--detectors paper``); None: only ``all``.
+    group: str | None = None
 
     def __post_init__(self) -> None:
         checked = _checked_presets(self.name, self.cls, self.presets, self.hidden)
         object.__setattr__(self, "presets", checked)
         object.__setattr__(self, "train_cap", _checked_caps(self.name, self.train_cap))
+        if self.group is None and self.name in PAPER_DETECTORS and not self.hidden:
+            object.__setattr__(self, "group", "paper")
+        _check_group(self.name, self.group)
 
     def cap(self, preset: str = DEFAULT_PRESET) -> int | None:
         """The most training rows a cell of ``preset`` fits on (None: every row).
@@ -214,6 +236,16 @@ class DetectorSpec:
         Built with ``set_params``, which rejects a name that is not a parameter.
         """
         return self.cls().set_params(**(self.params(preset) | overrides))
+
+
+def _check_group(name: str, group: str | None) -> None:
+    """A one-line error for a group name that cannot be told apart from a detector's."""
+    if group is None:
+        return
+    if not isinstance(group, str) or not group or group == "all" or ":" in group:
+        raise ValueError(f"detector {name!r}: group must be a non-empty name, not {group!r}")
+    if group in _DETECTORS or group == name:
+        raise ValueError(f"detector {name!r}: group {group!r} is also a detector's name")
 
 
 @dataclass(frozen=True)
@@ -252,6 +284,7 @@ def register_detector(
     hidden: bool = False,
     train_cap: Mapping[str, int | None] | int | None = None,
     cost: CostModel | None = None,
+    group: str | None = None,
 ) -> Callable[[type], type]:
     """Class decorator: register a :class:`benchmark.base.Detector` under ``name``.
 
@@ -269,9 +302,14 @@ def register_detector(
 
     ``cost`` (a :class:`CostModel`) lets ``--dry-run``, the progress bar and the
     scheduler estimate its cells; without one a cell counts as the run's median cell.
+
+    ``group`` puts it in a detector group (``"extended"``, or a new name), run with
+    ``--detectors GROUP``; every detector that is not hidden is also in ``all``.
     """
 
     def decorator(cls: type) -> type:
+        if name in {"all", *GROUPS, *(s.group for s in _DETECTORS.values())}:
+            raise ValueError(f"detector name {name!r} is already a detector group's name")
         existing = _DETECTORS.get(name)
         if existing is not None and existing.cls is not cls:
             if f"{existing.cls.__module__}.{existing.cls.__qualname__}" != (
@@ -287,6 +325,7 @@ def register_detector(
             hidden=hidden,
             train_cap=train_cap,
             cost=cost,
+            group=group,
         )
         cls.registry_name = name
         return cls
@@ -345,6 +384,19 @@ def detectors(include_hidden: bool = False) -> dict[str, DetectorSpec]:
     """Every registered detector, by name (test doubles only with ``include_hidden``)."""
     load_plugins()
     return {k: v for k, v in _DETECTORS.items() if include_hidden or not v.hidden}
+
+
+def detector_groups() -> dict[str, list[str]]:
+    """Each detector group's members (sorted), the described :data:`GROUPS` first, even
+    when empty; then ``all``: every detector not hidden, group by group, ungrouped last."""
+    out: dict[str, list[str]] = {g: [] for g in GROUPS}
+    visible = detectors()
+    for name, spec in sorted(visible.items()):
+        if spec.group is not None:
+            out.setdefault(spec.group, []).append(name)
+    grouped = [n for members in out.values() for n in members]
+    out["all"] = grouped + sorted(set(visible) - set(grouped))
+    return out
 
 
 def datasets() -> dict[str, DatasetSpec]:

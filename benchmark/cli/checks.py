@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from benchmark.engine.backends import check_backend
+from benchmark.evaluation.protocols import check_contamination
 
 __all__ = [
     "check_numbers",
@@ -30,7 +31,7 @@ MAX_SEED = 2**32 - 1
 
 def check_numbers(args: argparse.Namespace) -> str | None:
     """``--seed``, ``--n-jobs``, ``--folds``, ``--repeats``, ``--seeds``, ``--timeout``,
-    ``--memory-limit``."""
+    ``--memory-limit``, ``--contamination``."""
     if not 0 <= args.seed <= MAX_SEED:
         return f"--seed must be an integer from 0 to 2**32 - 1, got {args.seed}"
     if args.n_jobs == 0 or args.n_jobs < -1:
@@ -48,7 +49,21 @@ def check_numbers(args: argparse.Namespace) -> str | None:
         return f"--timeout must be a positive number of seconds, got {args.timeout}"
     if args.memory_limit is not None and not args.memory_limit > 0:
         return f"--memory-limit must be a positive number of MB, got {args.memory_limit}"
-    return None
+    return _check_contamination(args)
+
+
+def _check_contamination(args: argparse.Namespace) -> str | None:
+    """ALPHA's range and protocol; the studies set their own (or none)."""
+    alpha = getattr(args, "contamination", None)
+    if alpha is None:
+        return None
+    other = "--study" if args.study else "--ablation" if args.ablation else "--reproduce"
+    if args.study or args.ablation or args.reproduce:
+        return (
+            f"--contamination is for the main run; {other} sets its own training data"
+            " (--study contamination runs several ALPHAs)"
+        )
+    return check_contamination(alpha, args.protocol)
 
 
 def check_device(device: str) -> str | None:

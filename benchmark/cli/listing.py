@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from benchmark.registry import datasets, detectors
+from benchmark.registry import GROUPS, datasets, detector_groups, detectors
 
 __all__ = ["print_list"]
 
@@ -13,9 +13,10 @@ def print_list(verbose: bool = False) -> None:
     """``--list``: the detectors and data sets; with ``verbose``, the cost models too."""
     from tabulate import tabulate
 
-    det_rows = [[name, spec.summary] for name, spec in sorted(detectors().items())]
+    det_rows = [[n, s.group or "", s.summary] for n, s in sorted(detectors().items())]
     print("Detectors (score: higher = more anomalous)")
-    print(tabulate(det_rows, headers=["name", "what it is"], tablefmt="simple"))
+    print(tabulate(det_rows, headers=["name", "group", "what it is"], tablefmt="simple"))
+    _print_groups()
     ds_rows = []
     for name, spec in datasets().items():
         pct = f"{spec.anomaly_pct:.2f}" if spec.anomaly_pct is not None else "?"
@@ -25,6 +26,18 @@ def print_list(verbose: bool = False) -> None:
     print(tabulate(ds_rows, headers=["name", "n", "d", "anomalies", "anomaly %", "source"]))
     if verbose:
         _print_cost_models(sorted(detectors()))
+
+
+def _print_groups() -> None:
+    """The detector groups ``--detectors`` takes, and the ``pyod:`` form."""
+    print("\nDetector groups (--detectors GROUP; groups and names mix: paper,iforest)")
+    for group, members in detector_groups().items():
+        what = GROUPS.get(group, "every detector above" if group == "all" else "")
+        print(f"  {group}: {what}{': ' if what else ''}{', '.join(members) or '(none)'}")
+    print(
+        "  pyod:Class or 'pyod:Class(arg=value,...)': any PyOD detector by class name,"
+        " e.g. pyod:KDE, 'pyod:KNN(n_neighbors=10,method=mean)'"
+    )
 
 
 def _print_cost_models(names: list[str]) -> None:

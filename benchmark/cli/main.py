@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from benchmark.cli.checks import check_cluster, check_device, check_numbers, check_output_dir
+from benchmark.cli.data_args import add_data_arguments
+from benchmark.cli.detector_names import resolve_detectors
 from benchmark.cli.exits import fail, interrupted, stop_code
 from benchmark.cli.listing import print_list
 from benchmark.cli.studies import design_study, print_plan
@@ -21,7 +23,6 @@ from benchmark.registry import (
     PRESETS,
     UnknownNameError,
     datasets,
-    detectors,
     resolve_names,
 )
 from benchmark.studies import STUDIES
@@ -36,6 +37,8 @@ examples:
   python run_benchmark.py --datasets thyroid --backend dask --local-workers 2
   python run_benchmark.py --datasets all --backend dask --scheduler tcp://HOST:8786
   python run_benchmark.py --data-file my.csv --label-column y --normal-label ok
+  python run_benchmark.py --data-dir ~/adbench/Classical --preset quick   # a folder of sets
+  python run_benchmark.py --datasets all --contamination 0.05     # 5 % anomalies in training
   python run_benchmark.py --datasets all --dry-run                # list cells, compute nothing
   python run_benchmark.py --ablation modes --datasets production-line   # Table 2
   python run_benchmark.py --reproduce dagmm --seeds 10            # DAGMM paper check
@@ -68,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         " set when one is given)",
     )
     what.add_argument(
-        "--detectors", default="all", help="'all' or a comma-separated list (default: all)"
+        "--detectors",
+        default="all",
+        help="comma-separated detectors and groups: paper (the seed paper's methods),"
+        " extended (the PyOD baseline pack), all (both); pyod:Class or"
+        " 'pyod:Class(arg=value,...)' runs any PyOD detector (see --list) (default: all)",
     )
     what.add_argument("--data-file", type=Path, help="your own .csv, .parquet or .npz file")
     what.add_argument(
@@ -96,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument(
         "--folds", type=int, default=5, help="folds (or repetitions) per data set (default: 5)"
     )
+    add_data_arguments(what, how)
     how.add_argument(
         "--seed", type=int, default=0, help="run seed; every cell seed derives from it (default: 0)"
     )
@@ -190,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     extra.add_argument(
         "--seeds", type=int, default=10, help="repetitions for --reproduce (default: 10)"
     )
-    extra.add_argument("--study", choices=sorted(STUDIES), help="; ".join(STUDIES.values()))
+    extra.add_argument(
+        "--study", choices=sorted(STUDIES), help="; ".join(f"{k}: {v}" for k, v in STUDIES.items())
+    )
     out = p.add_argument_group("output")
     out.add_argument(
         "--output",
@@ -257,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     if error:
         return fail(error)
     with stop_on_sigterm():
+        if args.study == "contamination":
+            from benchmark.cli.contamination import contamination_study
+
+            return contamination_study(args, sys.argv[1:] if argv is None else argv)
         if args.study:
             return design_study(args, sys.argv[1:] if argv is None else argv)
         if args.ablation or args.reproduce:
@@ -268,28 +282,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _benchmark(args: argparse.Namespace) -> int:
     """The main run: every (data set, detector, fold) cell, then the folder's files."""
-    from benchmark.data import load_user_file
+    from benchmark.cli.data_args import contamination_alpha, extra_datasets, print_caps
     from benchmark.engine.config import parse_train_caps
     from benchmark.engine.harness import RunConfig, plan, run
 
-    extra = {}
     try:
-        if args.data_file is not None:
-            ds = load_user_file(args.data_file, args.label_column, args.normal_label, args.sep)
-            extra[ds.name] = ds
-            if ds.n_anomalies == 0:
-                print(
-                    f"warning: {args.data_file} has no anomalies: AUROC, AUPRC and anomaly"
-                    " recall are undefined (n/a); the run goes on",
-                    file=sys.stderr,
-                )
+        extra = extra_datasets(args)
         if args.datasets is None:
             args.datasets = "" if extra else "all"
         all_ds = list(datasets())
         names = resolve_names("data set", args.datasets, all_ds, all_ds) if args.datasets else []
         names += [n for n in extra if n not in names]
-        det_names = list(detectors(include_hidden=True))
-        dets = resolve_names("detector", args.detectors, det_names, list(detectors()))
+        dets, variants = resolve_detectors(args.detectors)
     except (DataError, UnknownNameError) as exc:
         return fail(str(exc))
     output = args.output or Path("results") / f"{args.preset}-{args.protocol}-seed{args.seed}"
@@ -324,10 +328,14 @@ def _benchmark(args: argparse.Namespace) -> int:
         local_workers=args.local_workers,
         fold_batching=args.fold_batching,
         train_caps=caps,
+        contamination=contamination_alpha(args),
+        variants=variants,
     )
     try:
         if args.dry_run:
-            return print_plan([plan(config, dry=True)], _cells_at_a_time(config))
+            planned = plan(config, dry=True)
+            print_caps(planned)
+            return print_plan([planned], _cells_at_a_time(config))
         summary = run(config, progress=not args.quiet)
     except (DataError, ValueError) as exc:
         return fail(str(exc))
@@ -348,6 +356,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     for f in summary.failed[:20]:
         print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
+    print_caps(summary.results)
     for path in summary.written:
         print(f"wrote {path}")
     if summary.write_error:

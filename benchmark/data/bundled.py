@@ -40,6 +40,11 @@ def load_npz(path: Path, *, x_key: str = "X", y_key: str = "y", name: str | None
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic[:2] != b"PK":  # an .npz is a zip archive; np.load would guess another format
+        what = "the file is empty" if not magic else "no zip header"
+        raise DataError(f"{path}: not a readable .npz archive ({what})")
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in (x_key, y_key) if k not in z.files]

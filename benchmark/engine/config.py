@@ -12,6 +12,7 @@ from typing import Any
 
 from benchmark.data.dataset import Dataset
 from benchmark.engine.backends import check_backend
+from benchmark.evaluation.protocols import check_contamination
 from benchmark.registry import DEFAULT_PRESET, check_preset
 
 __all__ = ["RunConfig", "variants_config", "parse_train_caps"]
@@ -45,6 +46,9 @@ class RunConfig:
     local_workers: int | None = None  # dask: start a local cluster of this many processes
     fold_batching: bool = True  # local: fit a fold-batchable detector's folds together
     train_caps: dict[str, int | None] = field(default_factory=dict)  # label: rows (0: none)
+    # None: the protocol as published; ALPHA: anomaly pools, ALPHA of training rows leaked
+    # (benchmark/evaluation/protocols.py); --contamination 0 is None
+    contamination: float | None = None
 
     def __post_init__(self) -> None:
         check_preset(self.preset)  # an unknown preset must not mean class defaults
@@ -53,6 +57,9 @@ class RunConfig:
             raise ValueError(error)
         if not (isinstance(self.repeats, int) and self.repeats >= 1):
             raise ValueError(f"repeats must be a whole number >= 1, got {self.repeats!r}")
+        error = check_contamination(self.contamination, self.protocol)
+        if error:
+            raise ValueError(error)
         if self.memory_limit_mb is not None and not self.memory_limit_mb > 0:
             raise ValueError(
                 f"memory_limit_mb must be a positive number of MB, got {self.memory_limit_mb}"

@@ -90,7 +90,15 @@ def plan(config: RunConfig, dry: bool = False) -> list[PlannedCell]:
         X = shared_rows(ds.X)
         for repeat in range(config.repeats):
             seed_r = repeat_seed(config.seed, repeat)
-            splits = get_splits(ds, config.protocol, config.folds, seed_r, splits_dir, save=not dry)
+            splits = get_splits(
+                ds,
+                config.protocol,
+                config.folds,
+                seed_r,
+                splits_dir,
+                save=not dry,
+                contamination=config.contamination,
+            )
             for fold in range(config.folds):
                 train, test = splits.train[fold], splits.test[fold]
                 inputs = FoldInputs(X, ds.y, train, test)
@@ -129,7 +137,7 @@ def _cell(config, ds_name, ds, splits, fold, repeat, label, name, spec, params) 
         split_hash=splits.hashes[fold],
         preprocessing=_preprocessing(cls, params),
         rho=float(ds.anomaly_rate),
-        extra={TRAIN_CAP: cap} if binds else {},
+        extra=({TRAIN_CAP: cap} if binds else {}) | splits.cell_extra(fold),
         revision=int(getattr(cls, "revision", 1)),
         repeat=repeat,
     )

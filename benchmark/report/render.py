@@ -19,6 +19,7 @@ from benchmark.atomic import atomic_write_text
 from benchmark.registry import datasets as registered_datasets
 from benchmark.report import figures
 from benchmark.report.document import Document
+from benchmark.report.leakage import leakage_section
 from benchmark.report.load import RunData, load_run
 from benchmark.report.paired_folds import paired_section
 from benchmark.report.pairwise import wilcoxon_matrix
@@ -364,6 +365,7 @@ def write_report(run_dir: Path, *, tsne: bool = True) -> Path:
         _table_sections(doc, run, tables_dir)
         _across_section(doc, run, tables_dir, fig_dir)
         _figure_section(doc, run, fig_dir, tsne)
+    leakage_section(doc, run)  # benchmark/report/leakage.py: duplicates across the splits
     _appendix(doc, run)
     md = run_dir / "report.md"
     atomic_write_text(md, doc.markdown())

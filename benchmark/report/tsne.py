@@ -60,7 +60,8 @@ def _refit(run: RunData, dataset: str, detector: str, fold: int) -> dict | str:
     if ds.content_hash() != cell.data_hash:
         return f"Figure 4 skipped: {dataset} content differs from the run's (data hash)"
     seed = repeat_seed(cell.run_seed, cell.repeat)
-    train, test = make_splits(ds.y, cell.protocol, cell.folds, seed)[fold]
+    alpha = cell.extra.get("contamination")  # None: the protocol as published
+    train, test = make_splits(ds.y, cell.protocol, cell.folds, seed, contamination=alpha)[fold]
     if split_hash(train, test) != cell.split_hash:
         return f"Figure 4 skipped: recomputed split of {dataset} fold {fold} differs from the run's"
     if "device" in cell.params:

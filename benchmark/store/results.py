@@ -67,6 +67,7 @@ def collect_results(records: list[dict]) -> pd.DataFrame:
             ),
             "versions": json.dumps(rec.get("versions") or {}, sort_keys=True),
         }
+        base |= _contamination_columns(cell)
         ranking = rec.get("ranking") or {}
         for policy in POLICIES:
             pol = (rec.get("policies") or {}).get(policy) or {}
@@ -85,6 +86,24 @@ def collect_results(records: list[dict]) -> pd.DataFrame:
         frame[m] = pd.to_numeric(frame[m], errors="coerce")
     order = [c for c in ID_COLUMNS if c in frame] + [c for c in frame if c not in ID_COLUMNS]
     return frame[order].sort_values(["dataset", "detector", "fold", "policy"], kind="stable")
+
+
+#: Contaminated training (--contamination): the columns results.csv gains from a cell's
+#: configuration; cells without it add none, so other runs' tables keep their columns.
+CONTAMINATION_COLUMNS = (
+    "contamination",
+    "contamination_effective",
+    "train_anomalies",
+    "leak_pool",
+    "test_pool",
+    "pools_hash",
+)
+
+
+def _contamination_columns(cell: dict) -> dict:
+    """ALPHA, the fold's effective share and the anomaly pools, when the cell has them."""
+    extra = cell.get("extra") or {}
+    return {k: extra[k] for k in CONTAMINATION_COLUMNS if k in extra}
 
 
 def write_results(frame: pd.DataFrame, output: Path) -> list[Path]:

@@ -17,7 +17,7 @@ from benchmark.engine.cost import (
     training_budget,
 )
 from benchmark.engine.harness import RunConfig, plan
-from benchmark.registry import detectors
+from benchmark.registry import detector_groups, detectors
 from detectors.dagmm import DAGMM
 from detectors.rda import RDA
 
@@ -40,7 +40,12 @@ def test_budgets_follow_each_detectors_own_rules():
 
 def test_every_builtin_detector_has_a_model_and_a_calibration():
     calibration = load_calibration(CALIBRATION_FILE)  # the shipped one, whatever is in results/
-    for name in detectors():
+    # The baseline pack (group "extended") has no cost model yet: the calibration tool
+    # chooses its timing points per detector name (cost_calibration.calibration_points),
+    # so its cells count as the run's median cell until it learns theirs.
+    pack = set(detector_groups()["extended"])
+    assert all(detectors()[name].cost is None for name in pack)
+    for name in sorted(set(detectors()) - pack):
         assert detectors()[name].cost is not None, name  # declared where it registers
         coef = calibration.coefficients.get(name)
         assert coef is not None and len(coef) == len(
