@@ -28,7 +28,9 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-__all__ = ["FoldOptimizer"]
+from detectors.neural.training import EpochRun
+
+__all__ = ["FoldOptimizer", "train_lockstep"]
 
 
 class FoldOptimizer:
@@ -47,12 +49,50 @@ class FoldOptimizer:
         self.params = [list(fold) for fold in params]
         self.optimizer = make_opt([p for fold in self.params for p in fold])
 
-    def step(self, folds: Sequence[int], losses: Sequence[torch.Tensor]) -> None:
+    def step(
+        self,
+        folds: Sequence[int],
+        losses: Sequence[torch.Tensor],
+        before_step: Callable[[Sequence[int]], None] | None = None,
+    ) -> None:
         """One step of the folds ``folds`` (indices into ``params``) on their scalar
-        ``losses``; the other folds get no gradient and do not move."""
+        ``losses``; the other folds get no gradient and do not move. ``before_step(folds)``
+        (optional) sees the gradients before the update, e.g. to clip each fold's apart."""
         self.optimizer.zero_grad(set_to_none=True)
         inputs = [p for i in folds for p in self.params[i]]
         # backward (not autograd.grad): it lays each gradient out like its leaf, as the
         # fused Adam kernel requires
         torch.stack(list(losses)).sum().backward(inputs=inputs)
+        if before_step is not None:
+            before_step(folds)
         self.optimizer.step()
+
+
+def train_lockstep(
+    runs: Sequence[EpochRun],
+    fold_loss: Callable[[int, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    optimizer: FoldOptimizer,
+    names: Sequence[str],
+    before_step: Callable[[Sequence[int]], None] | None = None,
+) -> None:
+    """Train k folds of a one-loss model in lockstep until every fold's budget is spent.
+
+    Each round, every fold i still training takes its next batch from ``runs[i]`` and
+    ``fold_loss(i, batch)`` gives its scalar loss and the values its history records (a
+    1-d tensor in ``names`` order); the folds then share one backward and one optimiser
+    step, and one fetch of every fold's values. A divergence names the fold (a lone fit:
+    the lone fit's message). Used by DAGMM; the GAN loops take two players' steps.
+    """
+    active = list(range(len(runs)))
+    who = [f"fold {i} of the group" if len(runs) > 1 else None for i in active]
+    try:
+        while active:
+            out = [fold_loss(i, runs[i].next_batch()) for i in active]
+            optimizer.step(active, [loss for loss, _ in out], before_step)
+            rows = torch.stack([values.detach() for _, values in out]).tolist()
+            for i, row in zip(active, rows):
+                runs[i].record_fold(dict(zip(names, row)), who[i])
+            active = [i for i in active if not runs[i].done]
+    finally:
+        for run in runs:
+            run.close()

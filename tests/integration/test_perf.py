@@ -39,3 +39,12 @@ def test_a_figure_says_whether_its_target_is_met_in_either_direction():
     assert fast.met is True and "met)" in fast.line()
     assert small.met is False and "NOT met" in small.line()
     assert Figure("c", "z", value=float("nan"), unit="MB", target=1.0).met is None
+
+
+def test_the_dagmm_case_measures_its_group_against_the_lone_fits_exactly(tmp_path):
+    out = tmp_path / "perf.json"
+    argv = ["--cases", "fold-batching-dagmm-d274", "--fold-steps", "5", "--output", str(out)]
+    assert main(argv) == 0
+    figure = json.loads(out.read_text())["figures"]["fold-batching-dagmm-d274"]
+    # exact by construction: a lone DAGMM fit is a group of one (detectors/dagmm.py)
+    assert figure["details"]["max_abs_diff"] == 0.0 and figure["target"] == 1.7
