@@ -12,6 +12,28 @@ from benchmark.perf import Figure, perf_case
 __all__ = ["fold_batching_ratio"]
 
 
+def _lone_vs_group(build, Xs: list[np.ndarray]) -> tuple[float, float, list, float]:
+    """Seconds of fitting ``build()``'s detectors one by one and by one ``fit_group`` (one
+    thread, after a warm-up fit), the grouped detectors, and the largest score difference."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        build()[0].fit(Xs[0])  # warm-up: first optimiser, allocator
+        start = time.perf_counter()
+        ref = [det.fit(X) for det, X in zip(build(), Xs)]
+        ref_s = time.perf_counter() - start
+        dets = build()
+        start = time.perf_counter()
+        fast = type(dets[0]).fit_group(dets, Xs)
+        fast_s = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+    diff = max(
+        float(np.max(np.abs(a.decision_scores_ - b.decision_scores_))) for a, b in zip(ref, fast)
+    )
+    return ref_s, fast_s, fast, diff
+
+
 def fold_batching_ratio(
     detector: str, d: int, steps: int, k: int = 5, rows: int = 300, seed: int = 0
 ) -> Figure:
@@ -31,22 +53,7 @@ def fold_batching_ratio(
         budget = {"max_steps": steps, "n_epochs": 10**6} | _EXTRA.get(detector, {})
         return [spec.build("quick", device="cpu", random_state=i, **budget) for i in range(k)]
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        build()[0].fit(Xs[0])  # warm-up: first optimiser, allocator
-        start = time.perf_counter()
-        ref = [det.fit(X) for det, X in zip(build(), Xs)]
-        ref_s = time.perf_counter() - start
-        dets = build()
-        start = time.perf_counter()
-        fast = type(dets[0]).fit_group(dets, Xs)
-        fast_s = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(threads)
-    diff = max(
-        float(np.max(np.abs(a.decision_scores_ - b.decision_scores_))) for a, b in zip(ref, fast)
-    )
+    ref_s, fast_s, fast, diff = _lone_vs_group(build, Xs)
     return Figure(
         case=f"fold-batching-{detector}-d{d}",
         what=f"{k} folds of {rows - 1}-{rows} rows, {steps} steps each: {k} fits"
@@ -95,22 +102,7 @@ def dagmm_fold_batching_ratio(d: int, steps: int, k: int = 5, seed: int = 0) -> 
         budget = {"max_steps": steps, "n_epochs": 10**6}
         return [spec.build("paper", device="cpu", random_state=i, **budget) for i in range(k)]
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        build()[0].fit(Xs[0])  # warm-up: first optimiser, allocator
-        start = time.perf_counter()
-        ref = [det.fit(X) for det, X in zip(build(), Xs)]
-        ref_s = time.perf_counter() - start
-        dets = build()
-        start = time.perf_counter()
-        fast = type(dets[0]).fit_group(dets, Xs)
-        fast_s = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(threads)
-    diff = max(
-        float(np.max(np.abs(a.decision_scores_ - b.decision_scores_))) for a, b in zip(ref, fast)
-    )
+    ref_s, fast_s, fast, diff = _lone_vs_group(build, Xs)
     batch = ARCHITECTURES[fast[0].architecture_]["batch_size"]
     return Figure(
         case=f"fold-batching-dagmm-d{d}",
