@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 from pyod.models.pca import PCA
 
 from benchmark.registry import register_detector
@@ -20,7 +23,9 @@ class PCADetector(PyODWrapper):
 
     PyOD's defaults: every component (``n_components=None``), all of them in the score,
     ``weighted=True``, features standardised inside. ``random_state`` only matters to a
-    randomised SVD solver, which the defaults do not choose.
+    randomised SVD solver, which the defaults do not choose. When the training rows leave
+    components of zero variance (a constant or collinear column), PyOD's scores would be
+    infinite; the fit is then redone on the components with variance, with a warning.
     """
 
     pyod_class = PCA
@@ -43,3 +48,30 @@ class PCADetector(PyODWrapper):
         self.weighted = weighted
         self.standardization = standardization
         self.random_state = random_state
+
+    def _make_model(self, X):
+        params = self._pyod_params(X)
+        if getattr(self, "n_components_used_", None) is not None:
+            params["n_components"] = self.n_components_used_
+        return self.pyod_class(**params)
+
+    def _fit(self, X):
+        self.n_components_used_ = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # a degenerate fit is redone
+            super()._fit(X)
+        weights = np.asarray(self.model_.selected_w_components_, dtype=np.float64)
+        kept = int(np.count_nonzero(weights > 0))
+        if self.n_components is None and 0 < kept < weights.size:
+            # A constant or collinear column leaves components of zero variance, and
+            # PyOD divides each distance by its component's variance ratio: inf scores.
+            # Refit on the components that have variance (full-rank folds never get here,
+            # so their scores stay PyOD's own).
+            warnings.warn(
+                f"PCA: {weights.size - kept} of {weights.size} principal components have"
+                " zero variance in the training rows (constant or collinear columns);"
+                f" scoring on the other {kept}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            self.n_components_used_ = kept
+            super()._fit(X)

@@ -131,3 +131,21 @@ def test_lof_on_a_tiny_fold_uses_every_other_row():
     X = np.random.default_rng(0).normal(size=(8, 2))
     det = get_detector("lof").build().fit(X)
     assert det.model_.n_neighbors == 7 and np.isfinite(det.decision_function(X)).all()
+
+
+def test_pca_scores_a_fold_with_a_constant_column_on_the_components_with_variance():
+    """cardio fold 1 at 1 % contamination failed with inf scores: PyOD divides by each
+    component's variance ratio, 0 for a constant column. The refit keeps PyOD's scores
+    for the components with variance: exactly PCA(n_components=4) on the same rows (the
+    same PyOD call, so equal by construction)."""
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 5))
+    X[:, 2] = 0.3
+    with pytest.warns(RuntimeWarning, match="1 of 5 principal components have zero variance"):
+        det = get_detector("pca").build("quick").fit(X)
+    scores = det.decision_function(X)
+    assert np.isfinite(scores).all() and det.n_components_used_ == 4
+    assert det.get_params()["n_components"] is None  # the parameter itself is untouched
+    direct = PCA(n_components=4).fit(X)
+    np.testing.assert_array_equal(scores, direct.decision_function(X))
+    np.testing.assert_array_equal(det.decision_scores_, direct.decision_scores_)
