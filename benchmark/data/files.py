@@ -16,6 +16,12 @@ __all__ = ["load_user_file"]
 SUFFIXES = (".csv", ".parquet", ".npz")
 
 
+def _clip(name: object, width: int = 24) -> str:
+    """A column name for a one-line error: a header that is really data can be huge."""
+    text = str(name)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _detect_sep(path: Path) -> str:
     """',' unless the header line has no comma but semicolons (or tabs): then that."""
     try:
@@ -41,7 +47,7 @@ def _read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
         ) from None
     if not header:
         raise DataError(f"{path}: the file is empty (no header row)")
-    dupes = sorted({h for h in header if header.count(h) > 1})
+    dupes = [_clip(h) for h in sorted({h for h in header if header.count(h) > 1})[:8]]
     if dupes:
         raise DataError(f"{path}: duplicated column name(s) {dupes}")
     try:
@@ -124,7 +130,7 @@ def load_user_file(
     if frame.shape[0] == 0:
         raise DataError(f"{path}: no data rows")
     if label_column not in frame.columns:
-        cols = [str(c) for c in frame.columns[:8]]
+        cols = [_clip(c) for c in frame.columns[:8]]
         hint = "; use --label-column"
         if len(frame.columns) == 1 and any(c in cols[0] for c in ";\t|,"):
             hint = "; the columns did not split: give the separator with --sep"
