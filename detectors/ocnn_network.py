@@ -54,9 +54,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchmark.registry import register_detector
+from benchmark.registry import CostModel, register_detector
 from detectors.neural import NeuralDetector, train_loop
-from detectors.neural.cost import NEURAL_COST
+from detectors.neural.cost import TRAINING_TERMS, neural_terms
 
 __all__ = ["OCNNNetwork"]
 
@@ -66,9 +66,26 @@ _G = {"sigmoid": torch.sigmoid, "linear": lambda h: h, "cosine": torch.cos}
 PENALTY_GRADIENTS = ("reference-code", "paper-equation")
 
 
+def _ocnn_terms(params, n_train, n_test, d, budget) -> list[float]:
+    """The neural terms, plus per epoch a constant and a pass over every training row (the
+    quantile r is recomputed on all of them after each epoch)."""
+    steps, batch = budget
+    per_epoch = -(-max(n_train, 1) // max(batch, 1))
+    epochs = -(-steps // per_epoch) if steps else 0
+    return [*neural_terms(params, n_train, n_test, d, budget), epochs, epochs * n_train * d]
+
+
+OCNN_COST = CostModel(
+    "neural terms + epochs x (a + b n_train d): r is the nu-quantile of every row, each epoch",
+    _ocnn_terms,
+    neural=True,
+    batched_terms=TRAINING_TERMS,
+)
+
+
 @register_detector(
     "ocnn-network",
-    cost=NEURAL_COST,
+    cost=OCNN_COST,
     presets={
         "quick": {"max_steps": 1500},
         "paper": {},

@@ -14,54 +14,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from benchmark.engine.cost import GROUP_SPEEDUP, Calibration, cell_cost, load_calibration
-from benchmark.registry import datasets, get_detector, load_plugins
-from benchmark.store.folder import folder_records
+from benchmark.engine.cost import Calibration, load_calibration
+from benchmark.engine.cost_records import recorded_cells
 
 __all__ = ["compare", "main"]
 
 
-@cache
-def _width(dataset: str) -> int | None:
-    spec = datasets().get(dataset)
-    return None if spec is None else int(spec.load().X.shape[1])
-
-
 def compare(run_dir: Path, calibration: Calibration | None = None) -> pd.DataFrame:
     """Per detector label: cells, measured and estimated seconds, estimate / measured."""
-    load_plugins()
     calibration = calibration or load_calibration()
-    rows = []
-    for rec in folder_records(Path(run_dir)):
-        cell = rec.get("cell") or {}
-        if rec.get("status") != "ok" or not cell:
-            continue
-        d = _width(str(cell.get("dataset")))
-        try:
-            spec = get_detector(str(cell.get("detector")))
-        except KeyError:
-            continue
-        if d is None:
-            continue
-        params = spec.params(str(cell.get("preset") or "quick")) | dict(cell.get("params") or {})
-        grouped = int(rec.get("fit_group") or 1) > 1
-        estimate = cell_cost(
-            calibration,
-            spec.name,
-            spec.cls,
-            params,
-            int(rec.get("n_train_fit") or rec.get("n_train") or 0),
-            int(rec.get("n_test") or 0),
-            d,
-            group_speedup=GROUP_SPEEDUP if grouped else 1.0,
-        )
-        measured = float(rec.get("fit_seconds") or 0) + float(rec.get("score_seconds") or 0)
-        rows.append([cell.get("label"), cell.get("dataset"), measured, estimate])
+    rows = [
+        [c.label, c.dataset, c.seconds, calibration.seconds(c.detector, c.terms)]
+        for c in recorded_cells([run_dir])
+    ]
     frame = pd.DataFrame(rows, columns=["detector", "dataset", "measured_s", "estimated_s"])
     out = frame.groupby("detector").agg(
         cells=("measured_s", "size"),

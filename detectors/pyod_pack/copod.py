@@ -5,12 +5,14 @@ from __future__ import annotations
 from pyod.models.copod import COPOD
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import COPOD_COST
 from detectors.pyod_pack.wrapper import PRESETS_DEFAULTS, PyODWrapper
 
 
 @register_detector(
     "copod",
     group="extended",
+    cost=COPOD_COST,
     presets=PRESETS_DEFAULTS,
     summary="COPOD: empirical-copula tail probabilities, parameter-free (Li et al. 2020; PyOD)",
 )

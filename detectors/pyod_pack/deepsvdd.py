@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyod.models.deep_svdd import DeepSVDD
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import DEEPSVDD_COST
 from detectors.pyod_pack.wrapper import TorchPyODWrapper
 
 __all__ = ["DeepSVDDDetector"]
@@ -13,6 +14,7 @@ __all__ = ["DeepSVDDDetector"]
 @register_detector(
     "deepsvdd",
     group="extended",
+    cost=DEEPSVDD_COST,
     presets={"quick": {}, "paper": {}, "smoke": {"epochs": 3}},
     summary="Deep SVDD: distance to a hypersphere centre in a learned space (Ruff et al. 2018)",
     # PyOD's 100 epochs of 32-row batches cost ~epochs x n / 32 steps: the quick preset fits

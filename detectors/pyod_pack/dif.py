@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyod.models.dif import DIF
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import DIF_COST
 from detectors.pyod_pack.wrapper import TorchPyODWrapper
 
 __all__ = ["DIFDetector"]
@@ -13,6 +14,7 @@ __all__ = ["DIFDetector"]
 @register_detector(
     "dif",
     group="extended",
+    cost=DIF_COST,
     presets={"quick": {}, "paper": {}, "smoke": {"n_ensemble": 5}},
     summary="Deep Isolation Forest: iForests on random neural representations (Xu et al. 2023)",
     # Every row goes through 50 networks of 500 and 100 units at fit and at scoring; the

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pyod.models.ecod import ECOD
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import ECOD_COST
 from detectors.pyod_pack.wrapper import PRESETS_DEFAULTS, PyODWrapper
 
 
 @register_detector(
     "ecod",
     group="extended",
+    cost=ECOD_COST,
     presets=PRESETS_DEFAULTS,
     summary="ECOD: empirical-CDF tail probabilities, parameter-free (Li et al. 2022; PyOD)",
 )

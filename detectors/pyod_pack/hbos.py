@@ -5,12 +5,14 @@ from __future__ import annotations
 from pyod.models.hbos import HBOS
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import HBOS_COST
 from detectors.pyod_pack.wrapper import PRESETS_DEFAULTS, PyODWrapper
 
 
 @register_detector(
     "hbos",
     group="extended",
+    cost=HBOS_COST,
     presets=PRESETS_DEFAULTS,
     summary="Histogram-based outlier score, 10 bins per feature (Goldstein & Dengel 2012; PyOD)",
 )

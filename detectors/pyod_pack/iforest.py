@@ -5,12 +5,14 @@ from __future__ import annotations
 from pyod.models.iforest import IForest
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import IFOREST_COST
 from detectors.pyod_pack.wrapper import PRESETS_DEFAULTS, PyODWrapper
 
 
 @register_detector(
     "iforest",
     group="extended",
+    cost=IFOREST_COST,
     presets=PRESETS_DEFAULTS,
     summary="Isolation Forest, 100 trees of 256 rows (Liu et al. 2008; PyOD IForest)",
 )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pyod.models.lof import LOF
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import LOF_COST
 from detectors.pyod_pack.wrapper import PRESETS_DEFAULTS, PyODWrapper
 
 
 @register_detector(
     "lof",
     group="extended",
+    cost=LOF_COST,
     presets=PRESETS_DEFAULTS,
     summary="Local Outlier Factor, k=20 (Breunig et al. 2000; PyOD LOF)",
     # Neighbour search grows with n_train^2, as ocnn-neighbor's: the same cap, above every

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyod.models.lunar import LUNAR
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import LUNAR_COST
 from detectors.pyod_pack.wrapper import TorchPyODWrapper
 
 __all__ = ["LUNARDetector"]
@@ -13,6 +14,7 @@ __all__ = ["LUNARDetector"]
 @register_detector(
     "lunar",
     group="extended",
+    cost=LUNAR_COST,
     presets={"quick": {}, "paper": {}, "smoke": {"n_epochs": 20}},
     summary="LUNAR: a learned message-passing weighting of k=5 neighbour distances (Goodge 2022)",
     # The exact neighbour search runs over twice the training rows (negative samples are

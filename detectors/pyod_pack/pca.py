@@ -8,12 +8,14 @@ import numpy as np
 from pyod.models.pca import PCA
 
 from benchmark.registry import register_detector
+from detectors.pyod_pack.costs import PCA_COST
 from detectors.pyod_pack.wrapper import PRESETS_DEFAULTS, PyODWrapper
 
 
 @register_detector(
     "pca",
     group="extended",
+    cost=PCA_COST,
     presets=PRESETS_DEFAULTS,
     summary="PCA: eigenvalue-weighted distances to all principal axes (Shyu et al. 2003; PyOD)",
 )

@@ -112,7 +112,9 @@ def test_a_group_whose_batched_fit_breaks_is_computed_fold_by_fold(tmp_path):
 
 
 def test_units_group_only_fold_batchable_detectors_and_keep_the_plan_order(tmp_path):
-    pending = plan(_config(tmp_path, "run", ["gmm", "ocan", "mmoc-gan-cat"]))
+    # the quick preset: smoke's GAN folds (20 steps) cost about what a GMM fold does
+    dets = ["gmm", "ocan", "mmoc-gan-cat"]
+    pending = plan(run_config(tmp_path, "run", detectors=dets, folds=FOLDS, preset="quick"))
     units = fold_groups(pending, enabled=True)
     assert [[p.cell.name for p in u] for u in units][:2] == [
         ["vowels/gmm/fold0"],
@@ -141,7 +143,9 @@ def test_compute_group_in_process_equals_compute_cell(tmp_path):
 
 
 def test_units_start_longest_first_by_the_cost_model(tmp_path):
-    pending = plan(_config(tmp_path, "run", ["gmm", "ocan", "mmoc-gan-cat"]))
+    # the quick preset: smoke's GAN folds (20 steps) cost about what a GMM fold does
+    dets = ["gmm", "ocan", "mmoc-gan-cat"]
+    pending = plan(run_config(tmp_path, "run", detectors=dets, folds=FOLDS, preset="quick"))
     units = fold_groups(pending, enabled=True)
     ordered = longest_first(units)
     cost = dict(zip((p.cell.name for p in pending), planned_costs(pending)))

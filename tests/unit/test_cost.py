@@ -40,18 +40,14 @@ def test_budgets_follow_each_detectors_own_rules():
 
 def test_every_builtin_detector_has_a_model_and_a_calibration():
     calibration = load_calibration(CALIBRATION_FILE)  # the shipped one, whatever is in results/
-    # The baseline pack (group "extended") has no cost model yet: the calibration tool
-    # chooses its timing points per detector name (cost_calibration.calibration_points),
-    # so its cells count as the run's median cell until it learns theirs.
-    pack = set(detector_groups()["extended"])
-    assert all(detectors()[name].cost is None for name in pack)
-    for name in sorted(set(detectors()) - pack):
+    for name in sorted(detectors()):  # the paper group and the baseline pack
         assert detectors()[name].cost is not None, name  # declared where it registers
         coef = calibration.coefficients.get(name)
         assert coef is not None and len(coef) == len(
             model_terms(name, detectors()[name].cls, detectors()[name].params("paper"), 100, 50, 6)
         ), name
         assert min(coef) >= 0, name
+    assert set(detector_groups()["extended"]) <= set(calibration.coefficients)
 
 
 def test_the_calibration_recovers_known_coefficients(monkeypatch):
@@ -125,7 +121,10 @@ def test_fold_batching_speeds_up_the_training_steps_only():
     from benchmark.engine.cost import GROUP_SPEEDUP, cell_cost
     from benchmark.registry import get_detector
 
-    cal = load_calibration()
+    # every term priced (the shipped calibration may leave some at 0)
+    cal = Calibration(
+        {"anogan": [0.1, 1e-3, 1e-6, 1e-8, 1e-5, 1e-7], "ocan": [0.1, 1e-3, 1e-6, 1e-8, 1e-7]}
+    )
     for name, params in [("anogan", {"search_steps": 500}), ("ocan", {})]:
         spec = get_detector(name)
         full = {**spec.presets["paper"], **params}
@@ -169,3 +168,35 @@ def test_cost_check_compares_each_detector_with_its_recorded_cells(tmp_path, cap
     assert main([str(tmp_path / "run")]) == 0 and "estimate/measured" in capsys.readouterr().out
     assert main([str(tmp_path)]) == 2  # not a run folder: one line
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_calibrating_from_recorded_runs_recovers_known_coefficients(tmp_path, monkeypatch):
+    """--from-runs fits each detector on the cells finished runs recorded, on seconds (the
+    long cells weigh most), and names the runs it used; a folder without cells/ is refused."""
+    from benchmark.engine.cost_records import RecordedCell
+
+    true = {"gmm": [0.05, 2e-7, 1e-8, 3e-9], "lof": [0.02, 1e-6, 3e-9, 2e-9]}
+    rng = np.random.default_rng(0)
+    cells = []
+    for name, coef in true.items():
+        spec = detectors()[name]
+        for _ in range(40):
+            n, m, d = (
+                int(rng.integers(100, 20000)),
+                int(rng.integers(50, 5000)),
+                int(rng.integers(2, 300)),
+            )
+            terms = model_terms(name, spec.cls, spec.params("paper"), n, m, d)
+            cells.append(RecordedCell(name, name, "x", terms, float(np.dot(terms, coef))))
+    monkeypatch.setattr(cost_calibration, "recorded_cells", lambda dirs: iter(cells))
+    record = cost_calibration.calibrate_from_runs(["gmm", "lof", "ocan"], [tmp_path], False)
+    assert set(record["coefficients"]) == {"gmm", "lof"}  # no recorded ocan cell: left out
+    for name in true:
+        assert record["quality"][name]["total_relative_error"] < 1e-6
+        assert record["quality"][name]["runs"] == [str(tmp_path)]
+        fitted = Calibration(record["coefficients"])
+        for cell in cells:
+            if cell.detector == name:
+                assert fitted.seconds(name, cell.terms) == pytest.approx(cell.seconds, rel=1e-6)
+    monkeypatch.chdir(tmp_path)
+    assert cost_calibration.main(["--from-runs", str(tmp_path / "nowhere")]) == 2

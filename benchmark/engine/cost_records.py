@@ -1,0 +1,77 @@
+"""The cost model's terms beside the seconds each finished cell recorded, for the cost checks
+and for calibrating from recorded runs (``cost_calibration --from-runs``).
+
+A cell records its fit + score seconds (wall clock, one math thread); a fold trained in a
+fold group records its share of the group's time, so its training-step terms are divided
+by :data:`~benchmark.engine.cost.GROUP_SPEEDUP`, as the estimate for a grouped cell is.
+Cells of data sets that are not registered (``--data-file``, ``--data-dir``) are skipped:
+their width is not known here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from benchmark.engine.cost import GROUP_SPEEDUP, cost_model, model_terms
+from benchmark.registry import datasets, get_detector, load_plugins
+from benchmark.store.folder import folder_records
+
+__all__ = ["RecordedCell", "recorded_cells"]
+
+
+@dataclass(frozen=True)
+class RecordedCell:
+    """One ok cell: its detector, label and data set, term values and measured seconds."""
+
+    detector: str
+    label: str
+    dataset: str
+    terms: list[float]
+    seconds: float
+
+
+@cache
+def _width(dataset: str) -> int | None:
+    spec = datasets().get(dataset)
+    return None if spec is None else int(spec.load().X.shape[1])
+
+
+def recorded_cells(run_dirs: Iterable[Path | str]) -> Iterator[RecordedCell]:
+    """Every ok cell of the run folders whose detector has a cost model; a cell found in
+    several folders (same configuration hash: copied or reused) counts once."""
+    load_plugins()
+    seen: set[str] = set()
+    for run_dir in run_dirs:
+        for rec in folder_records(Path(run_dir)):
+            cell = rec.get("cell") or {}
+            if rec.get("status") != "ok" or not cell or rec.get("config_hash") in seen:
+                continue
+            if rec.get("config_hash"):
+                seen.add(str(rec["config_hash"]))
+            try:
+                spec = get_detector(str(cell.get("detector")))
+            except KeyError:
+                continue
+            d = _width(str(cell.get("dataset")))
+            model = cost_model(spec.name)
+            if d is None or model is None:
+                continue
+            params = spec.params(str(cell.get("preset") or "quick")) | dict(
+                cell.get("params") or {}
+            )
+            n_train = int(rec.get("n_train_fit") or rec.get("n_train") or 0)
+            terms = model_terms(
+                spec.name, spec.cls, params, n_train, int(rec.get("n_test") or 0), d
+            )
+            if int(rec.get("fit_group") or 1) > 1:
+                terms = [
+                    t / GROUP_SPEEDUP if i in model.batched_terms else t
+                    for i, t in enumerate(terms)
+                ]
+            seconds = float(rec.get("fit_seconds") or 0) + float(rec.get("score_seconds") or 0)
+            yield RecordedCell(
+                spec.name, str(cell.get("label")), str(cell.get("dataset")), terms, seconds
+            )
