@@ -6,6 +6,13 @@ process, the client, writes the result files atomically, as a local cell's child
 So the workers need no file system shared with the run folder, and a local run and a
 Dask run can share, resume and finish one folder.
 
+Units of work are those of the local engine (:func:`~benchmark.engine.fold_groups.fold_groups`):
+the pending folds of a fold-batchable detector go out as one task
+(:func:`~benchmark.engine.dask_task.compute_group_on_worker`) that carries those folds' rows,
+and whatever the group did not save is sent again cell by cell. Tasks depend on no other
+task: a task holding a data set's rows would draw every cell of the set to its worker, so
+a cell that kills its worker would take its neighbours along (measured, 2026-12-05).
+
 Lock discipline: the client takes a cell's lock before it sends the cell out and holds
 it until the result (or the failure) is written, so no other run computes the cell in
 the meantime. At most one cell per worker is out at a time, which bounds the locks held
@@ -24,12 +31,12 @@ import asyncio
 import logging
 import time
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import dask
 from distributed import Client, Future, LocalCluster, wait
@@ -38,7 +45,9 @@ from distributed.scheduler import KilledWorker
 
 from benchmark.atomic import clean_stale_temp
 from benchmark.engine.backends import BackendError
-from benchmark.engine.dask_task import compute_on_worker
+from benchmark.engine.cost import longest_first
+from benchmark.engine.dask_task import compute_group_on_worker, compute_on_worker
+from benchmark.engine.fold_groups import fold_groups
 from benchmark.engine.plan import PlannedCell
 from benchmark.store.locking import CellLock, lock_path
 from benchmark.store.records import failure_record, read_cell, write_cell
@@ -73,16 +82,18 @@ def run_on_dask(
     memory_limit: int | None,
     force: bool,
     on_done: Callable[[dict], None],
+    fold_batching: bool = True,
 ) -> list[CellOutcome]:
     """Compute ``pending`` cells (with ``cell``, ``inputs``, ``cls``) on a Dask cluster.
 
     The cluster is the scheduler at ``scheduler`` or ``local_workers`` worker processes
     started here (and stopped at the end). Each cell's result is written to ``output``
-    under its lock; ``on_done`` gets each record as it is written.
+    under its lock; ``on_done`` gets each record as it is written. ``fold_batching``
+    sends the folds of a fold-batchable detector as one task (``--no-fold-batching``: off).
     """
     with _connect(scheduler, local_workers) as (client, where):
         engine = _Engine(client, where, Path(output), threads, memory_limit, force, on_done)
-        return engine.run(pending)
+        return engine.run(pending, fold_batching)
 
 
 @contextmanager
@@ -155,39 +166,48 @@ async def _stop_workers(cluster: LocalCluster) -> None:
 
 @dataclass
 class _Sent:
-    """A cell out on the cluster and the lock this process holds for it meanwhile."""
+    """A task out on the cluster (one cell, or a fold group) and the locks this process
+    holds for its cells meanwhile."""
 
-    planned: PlannedCell
-    lock: CellLock
+    planned: list[PlannedCell]
+    locks: list[CellLock]
+    group: bool = False
 
 
 class _Engine:
-    """Send cells out (one per worker at a time), write what comes back, until done."""
+    """Send units out (one per worker at a time), write what comes back, until done."""
 
     def __init__(self, client, where, output, threads, memory_limit, force, on_done) -> None:
         self.client, self.where, self.output = client, where, output
         self.threads, self.memory_limit, self.force = threads, memory_limit, force
         self.on_done = on_done
         self._workers, self._looked = 1, float("-inf")
+        self.todo: deque[list[PlannedCell]] = deque()
+        self.outcomes: list[CellOutcome] = []
 
-    def run(self, pending: list[PlannedCell]) -> list[CellOutcome]:
-        todo, locked = deque(pending), deque()
+    def run(self, pending: list[PlannedCell], fold_batching: bool = True) -> list[CellOutcome]:
+        # longest first, as the local engine: a long unit left to the end runs alone
+        self.todo = deque(longest_first(fold_groups(pending, fold_batching)))
+        locked: deque[list[PlannedCell]] = deque()
         sent: dict[Future, _Sent] = {}
-        outcomes: list[CellOutcome] = []
         try:
-            while todo or locked or sent:
-                self._send(todo, locked, sent, outcomes)
+            while self.todo or locked or sent:
+                self._send(locked, sent)
                 if sent:
-                    outcomes += self._collect(sent)
+                    self._collect(sent)
                 elif locked:  # every cell left is being computed by another run
                     time.sleep(POLL)
         except BaseException:  # Ctrl-C, SIGTERM, a lost scheduler: give every cell up
             self._abandon(sent)
             raise
-        return outcomes
+        return self.outcomes
+
+    def _done(self, planned: PlannedCell, record: dict, outcome: Outcome) -> None:
+        self.outcomes.append((planned, record, outcome))
+        self.on_done(record)
 
     def _room(self, sent: dict) -> int:
-        """How many more cells to send: one per worker (looked up every few seconds)."""
+        """How many more units to send: one per worker (looked up every few seconds)."""
         if self.client.status != "running":
             raise BackendError(f"lost the connection to {self.where}")
         if time.monotonic() - self._looked > 2:
@@ -198,77 +218,99 @@ class _Engine:
             self._looked = time.monotonic()
         return self._workers - len(sent)
 
-    def _send(self, todo: deque, locked: deque, sent: dict, outcomes: list) -> None:
-        """Send cells while workers are free: new ones first, then those locked elsewhere."""
+    def _send(self, locked: deque, sent: dict) -> None:
+        """Send units while workers are free: new ones first, then cells locked elsewhere."""
         room = self._room(sent)
         retry = len(locked)  # each locked cell is tried once per pass
-        while room > 0 and (todo or retry):
-            if todo:
-                planned = todo.popleft()
+        while room > 0 and (self.todo or retry):
+            if self.todo:
+                unit = self.todo.popleft()
             else:
-                planned, retry = locked.popleft(), retry - 1
-            kind, result = self._start(planned)
-            if kind == "sent":
-                future, lock = result
-                sent[future] = _Sent(planned, lock)
+                unit, retry = locked.popleft(), retry - 1
+            held, locks = self._lock(unit, locked)
+            if held:
+                sent[self._submit(held, locks)] = _Sent(held, locks, group=len(held) > 1)
                 room -= 1
-            elif kind == "locked":
-                locked.append(planned)
-            else:
-                outcomes.append((planned, result, Outcome.REUSED))
-                self.on_done(result)
 
-    def _start(self, planned: PlannedCell) -> tuple[str, Any]:
-        """``("reused", record)``, ``("locked", None)`` or ``("sent", (future, lock))``."""
-        cell = planned.cell
-        if not self.force and (saved := read_cell(self.output, cell)).finished:
-            return "reused", saved.record
-        lock = CellLock(lock_path(cell.paths(self.output)[0]))
-        if not lock.acquire(wait=False):
-            return "locked", None
-        try:
+    def _lock(self, unit: list[PlannedCell], locked: deque) -> tuple[list, list[CellLock]]:
+        """The cells of ``unit`` this process can hold now, and their locks; a cell found
+        finished is reused, one locked by another run waits in ``locked`` (as a unit of one)."""
+        held, locks = [], []
+        for planned in unit:
+            cell = planned.cell
+            if not self.force and (saved := read_cell(self.output, cell)).finished:
+                self._done(planned, saved.record, Outcome.REUSED)
+                continue
+            lock = CellLock(lock_path(cell.paths(self.output)[0]))
+            if not lock.acquire(wait=False):
+                locked.append([planned])
+                continue
             if not self.force and (saved := read_cell(self.output, cell)).finished:
                 lock.release()  # another run finished it while we looked
-                return "reused", saved.record
-            future = self.client.submit(
-                compute_on_worker,
-                cell,
-                # The fold's rows themselves (a worker may not see this machine's row
-                # file); built per cell as it is sent, at most one cell per worker out.
-                planned.inputs.materialise(),
-                planned.cls,
-                self.threads,
-                self.memory_limit,
-                key=("mmoc-cell", cell.name, uuid.uuid4().hex),
-                pure=False,
-            )
-        except BaseException:
-            lock.release()
-            raise
-        return "sent", (future, lock)
+                self._done(planned, saved.record, Outcome.REUSED)
+                continue
+            held.append(planned)
+            locks.append(lock)
+        return held, locks
 
-    def _collect(self, sent: dict) -> list[CellOutcome]:
-        """Wait a little for cells to come back; write each one that did."""
+    def _submit(self, held: list[PlannedCell], locks: list[CellLock]) -> Future:
+        """Send one cell or a fold group with its folds' rows (built now: a worker may not
+        see this machine's row file); the locks are released if sending fails."""
+        try:
+            folds = [p.inputs.materialise() for p in held]
+            key = ("mmoc-cell", held[0].cell.name, uuid.uuid4().hex)
+            if len(held) == 1:
+                fn, cells, work = compute_on_worker, held[0].cell, folds[0]
+            else:
+                fn, cells, work = compute_group_on_worker, [p.cell for p in held], folds
+            args = (cells, work, held[0].cls, self.threads, self.memory_limit)
+            with warnings.catch_warnings():  # a group of a large set's folds: meant to be
+                warnings.filterwarnings("ignore", "Large object", UserWarning)
+                warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+                return self.client.submit(fn, *args, key=key, pure=False)
+        except BaseException:
+            for lock in locks:
+                lock.release()
+            raise
+
+    def _collect(self, sent: dict) -> None:
+        """Wait a little for units to come back; write each cell that did. A group's folds
+        it did not save go back to the front of the queue as cells of their own."""
         try:
             with self.client.as_current():
                 wait(list(sent), timeout=POLL, return_when="FIRST_COMPLETED")
         except (TimeoutError, FuturesCancelledError):
-            pass  # nothing back yet; a cancelled cell is dealt with below
-        outcomes = []
+            pass  # nothing back yet; a cancelled unit is dealt with below
         for future in [f for f in sent if f.status in ("finished", "error")]:
             out = sent.pop(future)
-            try:
-                record = self._write(out.planned.cell, self._result(future))
-            finally:
-                out.lock.release()
-            outcomes.append((out.planned, record, Outcome.COMPUTED))
-            self.on_done(record)
+            result = self._result(future)
+            if not out.group:
+                self._save(out.planned[0], out.locks[0], result)
+                continue
+            # a failed group (None, or an error on the cluster: a string) saves nothing
+            results = result if isinstance(result, list) else []
+            again = []
+            for i, (planned, lock) in enumerate(zip(out.planned, out.locks)):
+                if i < len(results) and results[i][0].get("status") == "ok":
+                    self._save(planned, lock, results[i])
+                else:  # the per-cell path computes it, with its own failure record
+                    lock.release()
+                    again.append([planned])
+            self.todo.extendleft(reversed(again))
         if any(f.status in ("cancelled", "lost") for f in sent):
             raise BackendError(f"{self.where} went away")
-        return outcomes
 
-    def _result(self, future: Future) -> tuple[dict, dict] | str:
-        """The worker's (record, arrays), or why the cell failed on the cluster."""
+    def _save(self, planned: PlannedCell, lock: CellLock, result) -> None:
+        """Write one cell's result (or failure) and give its lock up."""
+        try:
+            record = self._write(planned.cell, result)
+        finally:
+            lock.release()
+        self._done(planned, record, Outcome.COMPUTED)
+
+    def _result(self, future: Future) -> tuple[dict, dict] | list | None | str:
+        """The worker's result (a group's: a list, or None), or why the task failed on
+        the cluster."""
         if future.status == "finished":
             try:
                 return future.result()
@@ -302,12 +344,13 @@ class _Engine:
         return failed
 
     def _abandon(self, sent: dict) -> None:
-        """Cancel the cells still out and give their locks up; nothing is written."""
+        """Cancel the units still out and give their locks up; nothing is written."""
         if sent and self.client.status == "running":
             try:
                 self.client.cancel(list(sent), force=True)
             except Exception as exc:  # the scheduler may be gone already
                 log.debug("cancelling cells: %s", exc)
         for out in sent.values():
-            out.lock.release()
+            for lock in out.locks:
+                lock.release()
         sent.clear()

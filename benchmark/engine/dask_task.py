@@ -1,10 +1,10 @@
-"""What a Dask worker runs for one cell: compute it exactly as a local worker does.
+"""What a Dask worker runs: a cell, or the folds of a fold group, exactly as a local worker.
 
-The worker only computes; it returns ``(record, arrays)`` and writes nothing, so the
-workers need no file system shared with the run folder (:mod:`benchmark.engine.dask_backend`
-writes the result on the client). A worker process computes one cell at a time, with
-one math thread, whatever ``--nthreads`` it was started with: torch's seed is global
-to a process and a reduction summed by two BLAS threads rounds differently, so two
+The worker only computes; it returns ``(record, arrays)`` per cell and writes nothing, so
+the workers need no file system shared with the run folder (:mod:`benchmark.engine.
+dask_backend` writes the results on the client). A worker process computes one task at a
+time, with one math thread, whatever ``--nthreads`` it was started with: torch's seed is
+global to a process and a reduction summed by two BLAS threads rounds differently, so two
 cells side by side in one process would not give the numbers a local run gives.
 """
 
@@ -13,14 +13,16 @@ from __future__ import annotations
 import os
 import threading
 
-from benchmark.engine.limits import limit_threads
-from benchmark.engine.tasks import EVENT_LOG, compute_logged, no_named_semaphores
+from benchmark.engine.fold_groups import compute_group
+from benchmark.engine.gpus import use_gpu_for
+from benchmark.engine.limits import limit_memory, limit_threads, restore_memory
+from benchmark.engine.tasks import EVENT_LOG, compute_logged, no_named_semaphores, record_event
 from benchmark.evaluation.cell import Cell
 from benchmark.evaluation.inputs import CellInputs
 
-__all__ = ["compute_on_worker"]
+__all__ = ["compute_group_on_worker", "compute_on_worker"]
 
-#: One cell at a time per worker process (a worker started with several threads waits).
+#: One task at a time per worker process (a worker started with several threads waits).
 _ONE_CELL_AT_A_TIME = threading.Lock()
 
 
@@ -36,3 +38,30 @@ def compute_on_worker(
         no_named_semaphores()
         limit_threads(threads)
         return compute_logged(cell, inputs, cls, memory_limit, os.environ.get(EVENT_LOG))
+
+
+def compute_group_on_worker(
+    cells: list[Cell],
+    folds: list[CellInputs],
+    cls: type,
+    threads: int,
+    memory_limit: int | None,
+) -> list[tuple[dict, dict]] | None:
+    """The folds ``cells`` fitted together (``fit_group``), each fold's ``(record, arrays)``
+    as a local worker's group computes them; None when the group fit failed (the client
+    then sends each fold as a cell of its own)."""
+    with _ONE_CELL_AT_A_TIME:
+        no_named_semaphores()
+        limit_threads(threads)
+        events = os.environ.get(EVENT_LOG)
+        for cell in cells:
+            record_event(events, "start", cell, "group")
+        use_gpu_for(cells[0].name, cells[0].params, getattr(cls, "neural", False))
+        soft = limit_memory(memory_limit) if memory_limit else None
+        try:
+            results = compute_group(cells, folds, cls)
+        finally:
+            restore_memory(soft)
+        for cell, (record, _) in zip(cells, results or []):
+            record_event(events, "end", cell, record.get("status", ""))
+        return results

@@ -4,8 +4,8 @@ A detector whose class says ``fold_batchable`` (the GAN detectors: ``ocan``,
 ``mmoc-gan-cat``, ``mmoc-gan-mix``, ``rgan``, ``anogan``; DAGMM has ``fit_group`` but measured
 no gain from it) can train its k folds as one batched model (``fit_group``), each fold
 ending bitwise where it would alone. The local engine gives such a group to one worker as
-one task (:mod:`benchmark.engine.tasks`; the Dask backend computes cells one by one): it
-takes the lock of
+one task (:mod:`benchmark.engine.tasks`), the Dask backend to one Dask worker
+(:mod:`benchmark.engine.dask_backend`): it takes the lock of
 every fold it can (a fold another run holds, or has finished, is left alone), fits the
 folds together, then scores, evaluates and writes each fold's result file as a cell of its
 own; :func:`benchmark.engine.execute.group_outcomes` leaves the rest to the per-cell path.

@@ -95,6 +95,7 @@ def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[t
             memory_limit=config.memory_limit_bytes,
             force=config.force,
             on_done=on_done,
+            fold_batching=config.fold_batching,
         )
     outcomes = _execute(config, pending, wait=False, on_done=on_done, weights=bar.weights)
     locked = [p for p, _, outcome in outcomes if outcome is Outcome.LOCKED]

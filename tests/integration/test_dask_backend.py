@@ -4,6 +4,7 @@ Ctrl-C/SIGTERM ending the run in one line, and bad arguments refused before any 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -179,6 +180,50 @@ def test_a_worker_killed_mid_cell_costs_nothing_the_cell_is_retried(cluster, tmp
     local = run(RunConfig(**common, output=tmp_path / "local"), progress=False)
     assert local.complete
     assert compare_results(result_set(tmp_path / "local"), result_set(tmp_path / "killed")) == []
+
+
+def test_a_fold_group_whose_worker_is_killed_is_retried_whole_with_the_local_numbers(
+    cluster, tmp_path
+):
+    """RGAN's two folds go out as one task; its worker is killed as the group starts, the
+    scheduler gives the task to the other worker, and every fold ends as a local run's."""
+    common = dict(
+        datasets=["vowels"],
+        detectors=["rgan"],
+        folds=2,
+        detector_params={"rgan": {"max_steps": 60}},
+        splits_dir=tmp_path / "splits",
+    )
+    where = dict(backend="dask", scheduler=cluster.scheduler_address)
+    config = RunConfig(**common, output=tmp_path / "killed", **where)
+    summary, events = _run_killing(config, cluster, {"vowels/rgan/fold0": 1})
+    assert summary.complete and summary.n_computed == 2
+    starts = [pid for pid, kind, cell in events if kind == "start" and cell == "vowels/rgan/fold0"]
+    assert len(starts) == 2 and starts[0] != starts[1]  # killed once, then on another worker
+    records = [json.loads(f.read_text()) for f in (tmp_path / "killed").rglob("fold*.json")]
+    assert [r["fit_group"] for r in records] == [2, 2]  # the retry, too, as one group
+    local = run(RunConfig(**common, output=tmp_path / "local"), progress=False)
+    assert local.complete
+    assert compare_results(result_set(tmp_path / "local"), result_set(tmp_path / "killed")) == []
+
+
+def test_a_group_whose_batched_fit_breaks_is_sent_again_fold_by_fold(cluster, tmp_path):
+    config = RunConfig(
+        datasets=["vowels"],
+        detectors=["fault-group-fit"],
+        folds=2,
+        output=tmp_path / "run",
+        splits_dir=tmp_path / "splits",
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+    )
+    since = time.time()
+    summary = run(config, progress=False)
+    assert summary.complete and summary.n_computed == 2 and summary.n_failed == 0
+    starts = [(kind, cell) for _, kind, cell in cell_events(cluster.events, since)]
+    # the group started both folds, then each fold ran as a cell of its own
+    assert starts.count(("start", "vowels/fault-group-fit/fold0")) == 2
+    assert starts.count(("start", "vowels/fault-group-fit/fold1")) == 2
 
 
 def _one_fold_on_dask(tmp_path, cluster, detectors: list[str], **extra) -> RunConfig:

@@ -1,0 +1,91 @@
+"""The Dask backend's units of work: a fold-batchable detector's folds go out as one task,
+and the numbers are the local backend's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmark.cli.main import main
+
+distributed = pytest.importorskip("distributed")
+
+from benchmark.engine.dask_task import compute_group_on_worker  # noqa: E402
+
+#: Two bundled sets, a classical detector (one cell a task) and a GAN (a fold group).
+ARGS = [
+    "--datasets", "vowels,arrhythmia",
+    "--detectors", "gmm,rgan",
+    "--folds", "3",
+    "--preset", "smoke",
+    "--quiet",
+]  # fmt: skip
+
+
+def _saved(output: Path) -> dict[str, tuple[dict, dict]]:
+    """Every cell's record and score arrays, by cell name."""
+    out = {}
+    for path in sorted((output / "cells").rglob("*.json")):
+        name = str(path.relative_to(output / "cells").with_suffix(""))
+        with np.load(path.with_suffix(".npz")) as npz:
+            out[name] = (json.loads(path.read_text()), {k: npz[k] for k in npz.files})
+    return out
+
+
+def _same_scores(a: dict, b: dict) -> None:
+    """Exact: a Dask worker runs the cell (or the group) through the code a local worker
+    runs, with the same seed, one math thread and the same libraries, and a fold fitted in
+    its group equals its lone fit by construction (lockstep fold batching,
+    ``detectors/neural/fold_batch.py``). So every score is bit for bit equal."""
+    assert sorted(a) == sorted(b) and len(a) == 12
+    for name in a:
+        assert a[name][0]["status"] == b[name][0]["status"] == "ok", name
+        for key, values in a[name][1].items():
+            np.testing.assert_array_equal(values, b[name][1][key], err_msg=f"{name} {key}")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> tuple[Path, list[list[int]]]:
+    """The grid by the local backend, then by a local Dask cluster of two workers, with and
+    without fold batching; the size of every task each Dask run sent (cells in it)."""
+    work = tmp_path_factory.mktemp("dask-groups")
+    common = [*ARGS, "--splits-dir", str(work / "splits")]
+    assert main([*common, "--n-jobs", "2", "--output", str(work / "local")]) == 0
+    sent: list[int] = []
+    original = distributed.Client.submit
+
+    def counting(self, func, *args, **kwargs):
+        sent.append(len(args[0]) if func is compute_group_on_worker else 1)
+        return original(self, func, *args, **kwargs)
+
+    dask = ["--backend", "dask", "--local-workers", "2"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(distributed.Client, "submit", counting)
+        assert main([*common, *dask, "--output", str(work / "dask")]) == 0
+        n_grouped = len(sent)
+        argv = [*common, *dask, "--no-fold-batching", "--output", str(work / "dask-alone")]
+        assert main(argv) == 0
+    return work, [sent[:n_grouped], sent[n_grouped:]]
+
+
+def test_dask_computes_fold_groups_and_equals_the_local_backend(runs):
+    work, sent = runs
+    local, dask = _saved(work / "local"), _saved(work / "dask")
+    _same_scores(local, dask)
+    for name, (record, _) in dask.items():
+        expected = 3 if "/rgan/" in name else None  # the GAN's 3 folds fitted together
+        assert record.get("fit_group") == expected, name
+        assert local[name][0].get("fit_group") == expected, name
+    # per data set: one task for RGAN's 3 folds, one per GMM fold
+    assert sorted(sent[0]) == [1] * 6 + [3, 3]
+
+
+def test_without_fold_batching_dask_fits_each_fold_alone_with_the_same_numbers(runs):
+    work, sent = runs
+    alone = _saved(work / "dask-alone")
+    assert all("fit_group" not in record for record, _ in alone.values())
+    assert sent[1] == [1] * 12
+    _same_scores(_saved(work / "dask"), alone)
