@@ -6,6 +6,7 @@ Import them as ``from helpers import ...``: pytest puts this folder (the root
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -65,3 +66,13 @@ def assert_clean(outcome) -> None:
     """A fault trial's outcome: no problem found, no cell lost, every trial survived."""
     assert outcome.problems == [], "\n".join(outcome.problems)
     assert outcome.lost == 0 and outcome.survived == outcome.trials
+
+
+def saved_cells(output: Path) -> dict[str, tuple[dict, dict]]:
+    """Every saved cell of a run folder: its record and score arrays, by cell name."""
+    out = {}
+    for path in sorted((output / "cells").rglob("*.json")):
+        name = str(path.relative_to(output / "cells").with_suffix(""))
+        with np.load(path.with_suffix(".npz")) as npz:
+            out[name] = (json.loads(path.read_text()), {k: npz[k] for k in npz.files})
+    return out

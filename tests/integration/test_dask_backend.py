@@ -161,8 +161,25 @@ def _run_killing(config: RunConfig, cluster, kills: dict[str, int]):
         killer.join()
 
 
+def _killed_once_then_as_local(cluster, tmp_path, **common) -> None:
+    """Run ``common`` on the cluster, killing the worker that starts vowels/rgan/fold0
+    once: the run completes, the cell ran again on another worker, and the numbers are
+    those of an undisturbed local run."""
+    where = dict(backend="dask", scheduler=cluster.scheduler_address)
+    config = RunConfig(**common, output=tmp_path / "killed", **where)
+    summary, events = _run_killing(config, cluster, {"vowels/rgan/fold0": 1})
+    assert summary.complete and summary.n_computed == 2
+    starts = [pid for pid, kind, cell in events if kind == "start" and cell == "vowels/rgan/fold0"]
+    assert len(starts) == 2 and starts[0] != starts[1]  # killed once, then on another worker
+    local = run(RunConfig(**common, output=tmp_path / "local"), progress=False)
+    assert local.complete
+    assert compare_results(result_set(tmp_path / "local"), result_set(tmp_path / "killed")) == []
+
+
 def test_a_worker_killed_mid_cell_costs_nothing_the_cell_is_retried(cluster, tmp_path):
-    common = dict(
+    _killed_once_then_as_local(
+        cluster,
+        tmp_path,
         datasets=["vowels"],
         detectors=["gmm", "rgan"],
         protocol="half-normal",
@@ -170,16 +187,6 @@ def test_a_worker_killed_mid_cell_costs_nothing_the_cell_is_retried(cluster, tmp
         detector_params={"rgan": {"max_steps": 60}},
         splits_dir=tmp_path / "splits",
     )
-    where = dict(backend="dask", scheduler=cluster.scheduler_address)
-    config = RunConfig(**common, output=tmp_path / "killed", **where)
-    summary, events = _run_killing(config, cluster, {"vowels/rgan/fold0": 1})
-    assert summary.complete and summary.n_computed == 2
-    starts = [pid for pid, kind, cell in events if kind == "start" and cell == "vowels/rgan/fold0"]
-    assert len(starts) == 2 and starts[0] != starts[1]  # killed once, then on another worker
-    # The retried cell's numbers are those of an undisturbed local run.
-    local = run(RunConfig(**common, output=tmp_path / "local"), progress=False)
-    assert local.complete
-    assert compare_results(result_set(tmp_path / "local"), result_set(tmp_path / "killed")) == []
 
 
 def test_a_fold_group_whose_worker_is_killed_is_retried_whole_with_the_local_numbers(
@@ -187,24 +194,17 @@ def test_a_fold_group_whose_worker_is_killed_is_retried_whole_with_the_local_num
 ):
     """RGAN's two folds go out as one task; its worker is killed as the group starts, the
     scheduler gives the task to the other worker, and every fold ends as a local run's."""
-    common = dict(
+    _killed_once_then_as_local(
+        cluster,
+        tmp_path,
         datasets=["vowels"],
         detectors=["rgan"],
         folds=2,
         detector_params={"rgan": {"max_steps": 60}},
         splits_dir=tmp_path / "splits",
     )
-    where = dict(backend="dask", scheduler=cluster.scheduler_address)
-    config = RunConfig(**common, output=tmp_path / "killed", **where)
-    summary, events = _run_killing(config, cluster, {"vowels/rgan/fold0": 1})
-    assert summary.complete and summary.n_computed == 2
-    starts = [pid for pid, kind, cell in events if kind == "start" and cell == "vowels/rgan/fold0"]
-    assert len(starts) == 2 and starts[0] != starts[1]  # killed once, then on another worker
     records = [json.loads(f.read_text()) for f in (tmp_path / "killed").rglob("fold*.json")]
     assert [r["fit_group"] for r in records] == [2, 2]  # the retry, too, as one group
-    local = run(RunConfig(**common, output=tmp_path / "local"), progress=False)
-    assert local.complete
-    assert compare_results(result_set(tmp_path / "local"), result_set(tmp_path / "killed")) == []
 
 
 def test_a_group_whose_batched_fit_breaks_is_sent_again_fold_by_fold(cluster, tmp_path):

@@ -3,11 +3,11 @@ and the numbers are the local backend's."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import saved_cells
 
 from benchmark.cli.main import main
 
@@ -23,16 +23,6 @@ ARGS = [
     "--preset", "smoke",
     "--quiet",
 ]  # fmt: skip
-
-
-def _saved(output: Path) -> dict[str, tuple[dict, dict]]:
-    """Every cell's record and score arrays, by cell name."""
-    out = {}
-    for path in sorted((output / "cells").rglob("*.json")):
-        name = str(path.relative_to(output / "cells").with_suffix(""))
-        with np.load(path.with_suffix(".npz")) as npz:
-            out[name] = (json.loads(path.read_text()), {k: npz[k] for k in npz.files})
-    return out
 
 
 def _same_scores(a: dict, b: dict) -> None:
@@ -73,7 +63,7 @@ def runs(tmp_path_factory) -> tuple[Path, list[list[int]]]:
 
 def test_dask_computes_fold_groups_and_equals_the_local_backend(runs):
     work, sent = runs
-    local, dask = _saved(work / "local"), _saved(work / "dask")
+    local, dask = saved_cells(work / "local"), saved_cells(work / "dask")
     _same_scores(local, dask)
     for name, (record, _) in dask.items():
         expected = 3 if "/rgan/" in name else None  # the GAN's 3 folds fitted together
@@ -85,7 +75,7 @@ def test_dask_computes_fold_groups_and_equals_the_local_backend(runs):
 
 def test_without_fold_batching_dask_fits_each_fold_alone_with_the_same_numbers(runs):
     work, sent = runs
-    alone = _saved(work / "dask-alone")
+    alone = saved_cells(work / "dask-alone")
     assert all("fit_group" not in record for record, _ in alone.values())
     assert sent[1] == [1] * 12
-    _same_scores(_saved(work / "dask"), alone)
+    _same_scores(saved_cells(work / "dask"), alone)

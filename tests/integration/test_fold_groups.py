@@ -3,12 +3,11 @@ is the one a per-cell run writes, and whatever the group does not finish is done
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_config
+from helpers import run_config, saved_cells
 
 import benchmark.faults.detectors  # noqa: F401  (registers fault-group-fit)
 from benchmark.engine.cost import longest_first, planned_costs
@@ -25,15 +24,6 @@ def _config(tmp_path: Path, name: str, detectors: list[str], **kw) -> RunConfig:
     return run_config(
         tmp_path, name, detectors=detectors, folds=FOLDS, preset="smoke", n_jobs=2, **kw
     )
-
-
-def _saved(output: Path) -> dict[str, tuple[dict, dict]]:
-    out = {}
-    for path in sorted((output / "cells").rglob("*.json")):
-        name = str(path.relative_to(output / "cells").with_suffix(""))
-        with np.load(path.with_suffix(".npz")) as npz:
-            out[name] = (json.loads(path.read_text()), {k: npz[k] for k in npz.files})
-    return out
 
 
 def _same_scores(a: dict, b: dict) -> None:
@@ -58,7 +48,7 @@ def both(tmp_path_factory):
 def test_grouped_folds_give_the_per_cell_files_exactly(both):
     tmp, grouped, alone = both
     assert grouped.complete and alone.complete and grouped.n_computed == 3 * FOLDS
-    a, b = _saved(tmp / "grouped"), _saved(tmp / "alone")
+    a, b = saved_cells(tmp / "grouped"), saved_cells(tmp / "alone")
     _same_scores(a, b)
     for name, (record, _) in a.items():
         batched = not name.startswith("vowels/gmm")
@@ -70,13 +60,13 @@ def test_grouped_folds_give_the_per_cell_files_exactly(both):
 def test_a_group_computes_only_its_unfinished_folds(both, tmp_path):
     tmp, _, _ = both
     config = _config(tmp, "grouped", ["ocan"])
-    before = _saved(tmp / "grouped")
+    before = saved_cells(tmp / "grouped")
     for fold in (0, 2):  # two of the three folds are lost
         for path in config.output.glob(f"cells/vowels/ocan/fold{fold}.*"):
             path.unlink()
     again = run(config, progress=False)
     assert (again.n_computed, again.n_skipped) == (2, 1)
-    after = _saved(tmp / "grouped")
+    after = saved_cells(tmp / "grouped")
     assert after["vowels/ocan/fold0"][0]["fit_group"] == 2  # the two, fitted together
     _same_scores(
         {k: v for k, v in after.items() if "ocan" in k},
@@ -106,7 +96,7 @@ def test_a_fold_locked_by_another_run_is_left_to_it(tmp_path):
 def test_a_group_whose_batched_fit_breaks_is_computed_fold_by_fold(tmp_path):
     summary = run(_config(tmp_path, "run", ["fault-group-fit"]), progress=False)
     assert summary.complete and summary.n_computed == FOLDS
-    records = _saved(tmp_path / "run")
+    records = saved_cells(tmp_path / "run")
     assert len(records) == FOLDS
     assert all("fit_group" not in record for record, _ in records.values())
 
