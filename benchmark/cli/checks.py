@@ -31,7 +31,7 @@ MAX_SEED = 2**32 - 1
 
 def check_numbers(args: argparse.Namespace) -> str | None:
     """``--seed``, ``--n-jobs``, ``--folds``, ``--repeats``, ``--seeds``, ``--timeout``,
-    ``--memory-limit``, ``--contamination``."""
+    ``--memory-limit``, ``--stop-after``, ``--contamination``."""
     if not 0 <= args.seed <= MAX_SEED:
         return f"--seed must be an integer from 0 to 2**32 - 1, got {args.seed}"
     if args.n_jobs == 0 or args.n_jobs < -1:
@@ -49,7 +49,18 @@ def check_numbers(args: argparse.Namespace) -> str | None:
         return f"--timeout must be a positive number of seconds, got {args.timeout}"
     if args.memory_limit is not None and not args.memory_limit > 0:
         return f"--memory-limit must be a positive number of MB, got {args.memory_limit}"
-    return _check_contamination(args)
+    return _check_stop_after(args) or _check_contamination(args)
+
+
+def _check_stop_after(args: argparse.Namespace) -> str | None:
+    """--stop-after: the main run on the local backend."""
+    if getattr(args, "stop_after", None) is None:
+        return None
+    if args.study or args.ablation or args.reproduce:
+        return "--stop-after is for the main run, not --study, --ablation or --reproduce"
+    if args.backend != "local":
+        return "--stop-after is for --backend local (a Dask run is stopped with Ctrl-C)"
+    return None
 
 
 def _check_contamination(args: argparse.Namespace) -> str | None:

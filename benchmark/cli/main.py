@@ -111,6 +111,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         local_workers=args.local_workers,
         fold_batching=args.fold_batching,
+        stop_after=args.stop_after,
         train_caps=caps,
         contamination=contamination_alpha(args),
         variants=variants,
@@ -138,6 +139,11 @@ def _benchmark(args: argparse.Namespace) -> int:
         f"{summary.n_cells} cells: {summary.n_ok} ok, {summary.n_failed} failed,"
         f" {summary.n_skipped} reused from earlier runs; {summary.seconds:.0f} s"
     )
+    if summary.n_deferred:
+        print(
+            f"--stop-after: {summary.n_deferred} cells not started (they would not have"
+            " finished in time); rerun the same command to compute them"
+        )
     for f in summary.failed[:20]:
         print(f"  FAILED {f['cell']}: {f['error']}", file=sys.stderr)
     print_caps(summary.results)

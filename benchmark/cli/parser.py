@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from benchmark.cli.data_args import add_data_arguments
@@ -145,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
         " folds together as one batched model: the same scores, faster)",
     )
     how.add_argument(
+        "--stop-after",
+        type=parse_duration,
+        default=None,
+        metavar="DURATION",
+        help="start no more work after this long (e.g. 90m, 2h, 1h30m): a cell or fold group"
+        " whose estimated time no longer fits is left for a later run; nothing started is"
+        " cut short (local backend)",
+    )
+    how.add_argument(
         "--timeout",
         type=float,
         default=None,
@@ -225,3 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="rerun the smoke configuration and rewrite results/reference/smoke.csv",
     )
     return p
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90m``, ``2h``, ``1h30m``, ``45s`` (h, m, s in that order)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise argparse.ArgumentTypeError(f"want a duration such as 90m, 2h or 1h30m, got {text!r}")
+    h, m, sec = (float(g) if g else 0.0 for g in match.groups())
+    seconds = 3600 * h + 60 * m + sec
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"want a positive duration, got {text!r}")
+    return seconds

@@ -45,6 +45,7 @@ class RunConfig:
     scheduler: str | None = None  # dask: the address of a running scheduler
     local_workers: int | None = None  # dask: start a local cluster of this many processes
     fold_batching: bool = True  # local: fit a fold-batchable detector's folds together
+    stop_after: float | None = None  # local: seconds after which no unit of work starts
     train_caps: dict[str, int | None] = field(default_factory=dict)  # label: rows (0: none)
     # None: the protocol as published; ALPHA: anomaly pools, ALPHA of training rows leaked
     # (benchmark/evaluation/protocols.py); --contamination 0 is None
@@ -55,6 +56,10 @@ class RunConfig:
         error = check_backend(self.backend, self.scheduler, self.local_workers, self.timeout)
         if error:
             raise ValueError(error)
+        if self.stop_after is not None and not self.stop_after > 0:
+            raise ValueError(f"stop_after must be positive seconds, got {self.stop_after}")
+        if self.stop_after is not None and self.backend != "local":
+            raise ValueError("stop_after is for the local backend")
         if not (isinstance(self.repeats, int) and self.repeats >= 1):
             raise ValueError(f"repeats must be a whole number >= 1, got {self.repeats!r}")
         error = check_contamination(self.contamination, self.protocol)

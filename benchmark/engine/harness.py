@@ -56,6 +56,7 @@ class RunSummary:
     recovered: list[dict] = field(default_factory=list)  # damaged files found and recomputed
     written: list[Path] = field(default_factory=list)  # the folder's files rebuilt at the end
     write_error: str | None = None  # why they could not be rebuilt (the cells stay valid)
+    n_deferred: int = 0  # not started: they would not have finished before --stop-after
 
     @property
     def complete(self) -> bool:
@@ -97,7 +98,10 @@ def _compute(config: RunConfig, pending: list[PlannedCell], bar: tqdm) -> list[t
             on_done=on_done,
             fold_batching=config.fold_batching,
         )
-    outcomes = _execute(config, pending, wait=False, on_done=on_done, weights=bar.weights)
+    deadline = None if config.stop_after is None else time.monotonic() + config.stop_after
+    outcomes = _execute(
+        config, pending, wait=False, on_done=on_done, weights=bar.weights, deadline=deadline
+    )
     locked = [p for p, _, outcome in outcomes if outcome is Outcome.LOCKED]
     outcomes = [o for o in outcomes if o[2] is not Outcome.LOCKED]
     if locked:  # cells another run was computing: by now usually saved, so reused
@@ -111,9 +115,12 @@ def _execute(
     wait: bool,
     on_done: Callable[[dict], None],
     weights: dict[str, float] | None = None,
+    deadline: float | None = None,
 ) -> list[tuple[PlannedCell, dict, str]]:
     """Run ``pending`` cells in parallel, longest units first (by ``weights``, each cell's
-    expected cost); a cell locked by another run is left for later."""
+    expected cost); a cell locked by another run is left for later. A unit that would not
+    finish by ``deadline`` (``time.monotonic()``; its expected cost from now) is not
+    started: its cells come back ``DEFERRED``."""
     n_jobs = max(
         1, min(config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1), len(pending) or 1)
     )
@@ -137,6 +144,10 @@ def _execute(
         return p, record, outcome
 
     def unit(cells: list[PlannedCell]) -> list[tuple[PlannedCell, dict, str]]:
+        if deadline is not None:
+            need = sum((weights or {}).get(p.cell.name, 0.0) for p in cells)
+            if time.monotonic() + need > deadline:
+                return [(p, {}, Outcome.DEFERRED) for p in cells]
         if len(cells) == 1:
             return [one(cells[0])]
         options = dict(
@@ -157,7 +168,7 @@ def _execute(
         for results in gen:
             for p, record, outcome in results:
                 done.append((p, record, outcome))
-                if outcome is not Outcome.LOCKED:
+                if outcome not in (Outcome.LOCKED, Outcome.DEFERRED):
                     on_done(record)
     except BaseException:  # Ctrl-C: kill the children before joblib waits for its threads
         abort_all()
@@ -194,6 +205,7 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
         bar.close()
         close_workers()
     unsaved = {p.cell.name: rec for p, rec, _ in outcomes}
+    deferred = {p.cell.name for p, _, outcome in outcomes if outcome is Outcome.DEFERRED}
     records = [read_cell(output, p.cell).record for p in planned]
     results = collect_results([r for r in records if r is not None])
     failed = [
@@ -202,23 +214,26 @@ def run(config: RunConfig, progress: bool = True) -> RunSummary:
             "error": (r or unsaved.get(p.cell.name) or {}).get("error") or "no result",
         }
         for p, r in zip(planned, records)
-        if r is None or r.get("status") != "ok"
+        if (r.get("status") != "ok" if r is not None else p.cell.name not in deferred)
     ]
     n_computed = sum(outcome is Outcome.COMPUTED for _, _, outcome in outcomes)
     seconds = time.perf_counter() - start
     summary = RunSummary(
         results=results,
         n_cells=len(planned),
-        n_ok=len(planned) - len(failed),
+        n_ok=len(planned) - len(failed) - len(deferred),
         n_failed=len(failed),
-        n_skipped=len(planned) - n_computed,
+        n_skipped=len(planned) - n_computed - len(deferred),
         n_computed=n_computed,
         failed=failed,
         seconds=seconds,
         output=output,
         recovered=recovered,
+        n_deferred=len(deferred),
     )
     outcome = "complete" if summary.complete else "some cells failed"
+    if deferred:
+        outcome = f"stopped after --stop-after: {len(deferred)} cells left for a later run"
     summary.written, summary.write_error = _refresh(
         config, started, start, len(planned), outcome, summary
     )

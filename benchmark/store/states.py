@@ -29,3 +29,4 @@ class Outcome(StrEnum):
     REUSED = "reused"  # finished already, or by another run meanwhile
     LOCKED = "locked"  # another live process holds it and the run did not wait: nothing written
     INTERRUPTED = "interrupted"  # the run was stopped before the cell finished: nothing written
+    DEFERRED = "deferred"  # not started: it would not finish before --stop-after
