@@ -41,6 +41,7 @@ __all__ = [
     "cell_cost",
     "estimate_lines",
     "format_seconds",
+    "group_terms",
     "planned_costs",
     "progress_weights",
     "load_calibration",
@@ -134,6 +135,16 @@ def load_calibration(path: Path | None = None) -> Calibration:
     )
 
 
+def group_terms(name: str, terms: list[float], group_speedup: float) -> list[float]:
+    """``terms`` with the training steps' ones divided by ``group_speedup`` (a fold trained
+    in its group); the set-up and scoring terms are not divided."""
+    model = cost_model(name)
+    batched = model.batched_terms if model is not None else ()
+    if group_speedup == 1.0 or not batched:
+        return terms
+    return [t / group_speedup if i in batched else t for i, t in enumerate(terms)]
+
+
 def cell_cost(
     calibration: Calibration,
     name: str,
@@ -147,13 +158,9 @@ def cell_cost(
     """Expected CPU seconds of one cell (None when the detector has no calibrated model);
     ``group_speedup`` divides the training steps' part (a fold trained in its group)."""
     terms = model_terms(name, cls, params, n_train, n_test, d)
-    total = calibration.seconds(name, terms)
-    model = cost_model(name)
-    batched = model.batched_terms if model is not None else ()
-    if total is None or group_speedup == 1.0 or not batched:
-        return total
-    rest = calibration.seconds(name, [0.0 if i in batched else t for i, t in enumerate(terms)])
-    return rest + (total - rest) / group_speedup
+    if terms is None:
+        return None
+    return calibration.seconds(name, group_terms(name, terms, group_speedup))
 
 
 def format_seconds(seconds: float) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from benchmark.engine.cost import GROUP_SPEEDUP, cost_model, model_terms
+from benchmark.engine.cost import GROUP_SPEEDUP, cost_model, group_terms, model_terms
 from benchmark.registry import datasets, get_detector, load_plugins
 from benchmark.store.folder import folder_records
 
@@ -56,8 +56,7 @@ def recorded_cells(run_dirs: Iterable[Path | str]) -> Iterator[RecordedCell]:
             except KeyError:
                 continue
             d = _width(str(cell.get("dataset")))
-            model = cost_model(spec.name)
-            if d is None or model is None:
+            if d is None or cost_model(spec.name) is None:
                 continue
             params = spec.params(str(cell.get("preset") or "quick")) | dict(
                 cell.get("params") or {}
@@ -67,10 +66,7 @@ def recorded_cells(run_dirs: Iterable[Path | str]) -> Iterator[RecordedCell]:
                 spec.name, spec.cls, params, n_train, int(rec.get("n_test") or 0), d
             )
             if int(rec.get("fit_group") or 1) > 1:
-                terms = [
-                    t / GROUP_SPEEDUP if i in model.batched_terms else t
-                    for i, t in enumerate(terms)
-                ]
+                terms = group_terms(spec.name, terms, GROUP_SPEEDUP)
             seconds = float(rec.get("fit_seconds") or 0) + float(rec.get("score_seconds") or 0)
             yield RecordedCell(
                 spec.name, str(cell.get("label")), str(cell.get("dataset")), terms, seconds

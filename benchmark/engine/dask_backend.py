@@ -171,7 +171,10 @@ class _Sent:
 
     planned: list[PlannedCell]
     locks: list[CellLock]
-    group: bool = False
+
+    @property
+    def group(self) -> bool:
+        return len(self.planned) > 1
 
 
 class _Engine:
@@ -229,7 +232,7 @@ class _Engine:
                 unit, retry = locked.popleft(), retry - 1
             held, locks = self._lock(unit, locked)
             if held:
-                sent[self._submit(held, locks)] = _Sent(held, locks, group=len(held) > 1)
+                sent[self._submit(held, locks)] = _Sent(held, locks)
                 room -= 1
 
     def _lock(self, unit: list[PlannedCell], locked: deque) -> tuple[list, list[CellLock]]:

@@ -14,9 +14,14 @@ import os
 import threading
 
 from benchmark.engine.fold_groups import compute_group
-from benchmark.engine.gpus import use_gpu_for
-from benchmark.engine.limits import limit_memory, limit_threads, restore_memory
-from benchmark.engine.tasks import EVENT_LOG, compute_logged, no_named_semaphores, record_event
+from benchmark.engine.limits import limit_threads
+from benchmark.engine.tasks import (
+    EVENT_LOG,
+    cell_resources,
+    compute_logged,
+    no_named_semaphores,
+    record_event,
+)
 from benchmark.evaluation.cell import Cell
 from benchmark.evaluation.inputs import CellInputs
 
@@ -56,12 +61,8 @@ def compute_group_on_worker(
         events = os.environ.get(EVENT_LOG)
         for cell in cells:
             record_event(events, "start", cell, "group")
-        use_gpu_for(cells[0].name, cells[0].params, getattr(cls, "neural", False))
-        soft = limit_memory(memory_limit) if memory_limit else None
-        try:
+        with cell_resources(cells[0], cls, memory_limit):
             results = compute_group(cells, folds, cls)
-        finally:
-            restore_memory(soft)
         for cell, (record, _) in zip(cells, results or []):
             record_event(events, "end", cell, record.get("status", ""))
         return results

@@ -39,6 +39,7 @@ __all__ = [
     "EVENT_LOG",
     "Reply",
     "Task",
+    "cell_resources",
     "compute_logged",
     "no_named_semaphores",
     "perform",
@@ -139,7 +140,7 @@ def saving() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _resources(cell: Cell, cls: type, memory_limit: int | None) -> Iterator[None]:
+def cell_resources(cell: Cell, cls: type, memory_limit: int | None) -> Iterator[None]:
     """The GPU a (first) cell is given and the memory limit, for one computation."""
     use_gpu_for(cell.name, cell.params, getattr(cls, "neural", False))
     soft = limit_memory(memory_limit) if memory_limit else None
@@ -162,7 +163,7 @@ def compute_logged(
     The one way a cell is computed, by a local worker and by a Dask worker alike.
     """
     record_event(events, "start", cell)
-    with _resources(cell, cls, memory_limit):
+    with cell_resources(cell, cls, memory_limit):
         record, arrays = compute_cell(cell, inputs, cls)
     if log_end:
         record_event(events, "end", cell, record.get("status", ""))
@@ -222,7 +223,7 @@ def perform(task: Task, tell) -> Reply:
         cells = [c for c, _, _ in held]
         for cell in cells:
             record_event(task.events, "start", cell, "group")
-        with _resources(cells[0], task.cls, task.memory_limit):
+        with cell_resources(cells[0], task.cls, task.memory_limit):
             results = compute_group(cells, [i for _, i, _ in held], task.cls)
         with saving():
             for cell, (record, arrays) in zip(cells, results or []):
