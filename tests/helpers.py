@@ -7,6 +7,11 @@ Import them as ``from helpers import ...``: pytest puts this folder (the root
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +81,57 @@ def saved_cells(output: Path) -> dict[str, tuple[dict, dict]]:
         with np.load(path.with_suffix(".npz")) as npz:
             out[name] = (json.loads(path.read_text()), {k: npz[k] for k in npz.files})
     return out
+
+
+def _kill_at_start(events: Path, since: float, kills: dict[str, int], stop: threading.Event):
+    """Kill the worker process that starts one of ``kills``' cells, that many times each."""
+    done: set[int] = set()
+    while not stop.is_set():
+        for pid, kind, cell in cell_events(events, since):
+            if kind == "start" and kills.get(cell, 0) > 0 and pid not in done:
+                os.kill(pid, signal.SIGKILL)
+                kills[cell] -= 1
+                done.add(pid)
+        time.sleep(0.02)
+
+
+def run_killing(config: RunConfig, events: Path, kills: dict[str, int]):
+    """Run ``config`` (on a cluster whose workers log to ``events``), SIGKILLing the worker
+    process that starts each of ``kills``' cells, that many times; the run's summary and
+    the events it logged."""
+    from benchmark.engine.harness import run
+
+    since, stop = time.time(), threading.Event()
+    killer = threading.Thread(target=_kill_at_start, args=(events, since, kills, stop))
+    killer.start()
+    try:
+        return run(config, progress=False), cell_events(events, since)
+    finally:
+        stop.set()
+        killer.join()
+
+
+@contextmanager
+def dask_cluster(events: Path, n_workers: int):
+    """A local Dask cluster of ``n_workers`` one-thread worker processes that log each
+    cell they start and end to ``events`` (``cluster.events``), restarted workers too, and
+    retry a task whose worker died as often as the suite's local clusters do."""
+    import dask
+    import distributed
+
+    from benchmark.engine.dask_backend import LOCAL_ALLOWED_FAILURES
+    from benchmark.engine.tasks import EVENT_LOG
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            env={EVENT_LOG: str(events)},  # also for the workers a nanny restarts
+        )
+    cluster.events = events
+    try:
+        yield cluster
+    finally:
+        cluster.close()

@@ -8,10 +8,10 @@ Dask run can share, resume and finish one folder.
 
 Units of work are those of the local engine (:func:`~benchmark.engine.fold_groups.fold_groups`):
 the pending folds of a fold-batchable detector go out as one task
-(:func:`~benchmark.engine.dask_task.compute_group_on_worker`) that carries those folds' rows,
-and whatever the group did not save is sent again cell by cell. Tasks depend on no other
-task: a task holding a data set's rows would draw every cell of the set to its worker, so
-a cell that kills its worker would take its neighbours along (measured, 2026-12-05).
+(:func:`~benchmark.engine.dask_task.compute_group_on_worker`), and whatever the group did
+not save is sent again cell by cell. A data set's rows reach the workers once: scattered
+to every worker before its first task, each task carrying their future and its folds'
+indices (:mod:`benchmark.engine.dask_rows`; sent again if every worker holding them dies).
 
 Lock discipline: the client takes a cell's lock before it sends the cell out and holds
 it until the result (or the failure) is written, so no other run computes the cell in
@@ -31,7 +31,6 @@ import asyncio
 import logging
 import time
 import uuid
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,6 +45,7 @@ from distributed.scheduler import KilledWorker
 from benchmark.atomic import clean_stale_temp
 from benchmark.engine.backends import BackendError
 from benchmark.engine.cost import longest_first
+from benchmark.engine.dask_rows import ScatteredRows, quiet_scattered_data_loss
 from benchmark.engine.dask_task import compute_group_on_worker, compute_on_worker
 from benchmark.engine.fold_groups import fold_groups
 from benchmark.engine.plan import PlannedCell
@@ -171,6 +171,7 @@ class _Sent:
 
     planned: list[PlannedCell]
     locks: list[CellLock]
+    lost: int = 0  # times its data set's rows were lost on the cluster while it ran
 
     @property
     def group(self) -> bool:
@@ -187,19 +188,22 @@ class _Engine:
         self._workers, self._looked = 1, float("-inf")
         self.todo: deque[list[PlannedCell]] = deque()
         self.outcomes: list[CellOutcome] = []
+        self.rows: ScatteredRows | None = None
 
     def run(self, pending: list[PlannedCell], fold_batching: bool = True) -> list[CellOutcome]:
         # longest first, as the local engine: a long unit left to the end runs alone
         self.todo = deque(longest_first(fold_groups(pending, fold_batching)))
+        self.rows = ScatteredRows(self.client, self.where, pending)
         locked: deque[list[PlannedCell]] = deque()
         sent: dict[Future, _Sent] = {}
         try:
-            while self.todo or locked or sent:
-                self._send(locked, sent)
-                if sent:
-                    self._collect(sent)
-                elif locked:  # every cell left is being computed by another run
-                    time.sleep(POLL)
+            with quiet_scattered_data_loss():
+                while self.todo or locked or sent:
+                    self._send(locked, sent)
+                    if sent:
+                        self._collect(sent)
+                    elif locked:  # every cell left is being computed by another run
+                        time.sleep(POLL)
         except BaseException:  # Ctrl-C, SIGTERM, a lost scheduler: give every cell up
             self._abandon(sent)
             raise
@@ -207,6 +211,7 @@ class _Engine:
 
     def _done(self, planned: PlannedCell, record: dict, outcome: Outcome) -> None:
         self.outcomes.append((planned, record, outcome))
+        self.rows.done(planned)
         self.on_done(record)
 
     def _room(self, sent: dict) -> int:
@@ -257,20 +262,18 @@ class _Engine:
         return held, locks
 
     def _submit(self, held: list[PlannedCell], locks: list[CellLock]) -> Future:
-        """Send one cell or a fold group with its folds' rows (built now: a worker may not
-        see this machine's row file); the locks are released if sending fails."""
+        """Send one cell or a fold group: its data set's rows (scattered once) and its
+        folds' indices; the locks are released if sending fails."""
         try:
-            folds = [p.inputs.materialise() for p in held]
+            rows = self.rows.future(held[0])
+            folds = [(p.inputs.train, p.inputs.test) for p in held]
             key = ("mmoc-cell", held[0].cell.name, uuid.uuid4().hex)
             if len(held) == 1:
                 fn, cells, work = compute_on_worker, held[0].cell, folds[0]
             else:
                 fn, cells, work = compute_group_on_worker, [p.cell for p in held], folds
-            args = (cells, work, held[0].cls, self.threads, self.memory_limit)
-            with warnings.catch_warnings():  # a group of a large set's folds: meant to be
-                warnings.filterwarnings("ignore", "Large object", UserWarning)
-                warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
-                return self.client.submit(fn, *args, key=key, pure=False)
+            args = (cells, rows, work, held[0].cls, self.threads, self.memory_limit)
+            return self.client.submit(fn, *args, key=key, pure=False)
         except BaseException:
             for lock in locks:
                 lock.release()
@@ -284,6 +287,7 @@ class _Engine:
                 wait(list(sent), timeout=POLL, return_when="FIRST_COMPLETED")
         except (TimeoutError, FuturesCancelledError):
             pass  # nothing back yet; a cancelled unit is dealt with below
+        self._resend_lost_rows(sent)
         for future in [f for f in sent if f.status in ("finished", "error")]:
             out = sent.pop(future)
             result = self._result(future)
@@ -302,6 +306,30 @@ class _Engine:
             self.todo.extendleft(reversed(again))
         if any(f.status in ("cancelled", "lost") for f in sent):
             raise BackendError(f"{self.where} went away")
+
+    def _resend_lost_rows(self, sent: dict) -> None:
+        """Send again, with their rows scattered again, the units the cluster cancelled
+        because every worker holding their data set's rows died; a unit lost that way
+        more often than a local cluster retries a unit whose worker died is given up
+        (a group: fold by fold; a cell: recorded ``worker lost``)."""
+        for future in [f for f in sent if f.status in ("cancelled", "lost")]:
+            out = sent[future]
+            if self.client.status != "running" or not self.rows.lost(out.planned[0]):
+                continue  # the scheduler went away: the caller ends the run
+            del sent[future]
+            if out.lost < LOCAL_ALLOWED_FAILURES:
+                again = self._submit(out.planned, out.locks)
+                sent[again] = _Sent(out.planned, out.locks, out.lost + 1)
+            elif out.group:
+                for lock in out.locks:
+                    lock.release()
+                self.todo.extendleft(reversed([[p] for p in out.planned]))
+            else:
+                reason = (
+                    f"worker lost: every Dask worker holding this cell's rows died while it ran,"
+                    f" {out.lost + 1} times (killed? out of memory? see the worker logs)"
+                )
+                self._save(out.planned[0], out.locks[0], reason)
 
     def _save(self, planned: PlannedCell, lock: CellLock, result) -> None:
         """Write one cell's result (or failure) and give its lock up."""

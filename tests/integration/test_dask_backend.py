@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import cell_events
+from helpers import cell_events, dask_cluster, run_killing
 
 from benchmark.cli.main import main
 from benchmark.engine.backends import DASK_MISSING
@@ -53,18 +53,8 @@ GRID = dict(
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Two worker processes of one thread; each logs when it starts and ends a cell."""
-    events = tmp_path_factory.mktemp("dask") / "events.log"
-    with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=":0",
-            env={EVENT_LOG: str(events)},  # also for the workers a nanny restarts
-        )
-    cluster.events = events
-    yield cluster
-    cluster.close()
+    with dask_cluster(tmp_path_factory.mktemp("dask") / "events.log", 2) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")
@@ -138,36 +128,13 @@ def test_a_cell_locked_by_another_run_is_left_to_it_and_then_reused(cluster, tmp
     assert started == {"vowels/gmm/fold1"}
 
 
-def _kill_at_start(events: Path, since: float, kills: dict[str, int], stop: threading.Event):
-    """Kill the worker process that starts one of ``kills``' cells, that many times each."""
-    done: set[int] = set()
-    while not stop.is_set():
-        for pid, kind, cell in cell_events(events, since):
-            if kind == "start" and kills.get(cell, 0) > 0 and pid not in done:
-                os.kill(pid, signal.SIGKILL)
-                kills[cell] -= 1
-                done.add(pid)
-        time.sleep(0.02)
-
-
-def _run_killing(config: RunConfig, cluster, kills: dict[str, int]):
-    since, stop = time.time(), threading.Event()
-    killer = threading.Thread(target=_kill_at_start, args=(cluster.events, since, kills, stop))
-    killer.start()
-    try:
-        return run(config, progress=False), cell_events(cluster.events, since)
-    finally:
-        stop.set()
-        killer.join()
-
-
 def _killed_once_then_as_local(cluster, tmp_path, **common) -> None:
     """Run ``common`` on the cluster, killing the worker that starts vowels/rgan/fold0
     once: the run completes, the cell ran again on another worker, and the numbers are
     those of an undisturbed local run."""
     where = dict(backend="dask", scheduler=cluster.scheduler_address)
     config = RunConfig(**common, output=tmp_path / "killed", **where)
-    summary, events = _run_killing(config, cluster, {"vowels/rgan/fold0": 1})
+    summary, events = run_killing(config, cluster.events, {"vowels/rgan/fold0": 1})
     assert summary.complete and summary.n_computed == 2
     starts = [pid for pid, kind, cell in events if kind == "start" and cell == "vowels/rgan/fold0"]
     assert len(starts) == 2 and starts[0] != starts[1]  # killed once, then on another worker
@@ -244,7 +211,7 @@ def _one_fold_on_dask(tmp_path, cluster, detectors: list[str], **extra) -> RunCo
 def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(cluster, tmp_path):
     config = _one_fold_on_dask(tmp_path, cluster, ["gmm", "fault-hang"])
     tries = LOCAL_ALLOWED_FAILURES + 1
-    summary, events = _run_killing(config, cluster, {"vowels/fault-hang/fold0": tries})
+    summary, events = run_killing(config, cluster.events, {"vowels/fault-hang/fold0": tries})
     assert summary.n_ok == 1 and summary.n_failed == 1  # gmm is written, the hang is not
     [failed] = summary.failed
     assert failed["cell"] == "vowels/fault-hang/fold0"

@@ -10,6 +10,7 @@ import pytest
 from helpers import saved_cells
 
 from benchmark.cli.main import main
+from benchmark.registry import get_dataset
 
 distributed = pytest.importorskip("distributed")
 
@@ -38,31 +39,41 @@ def _same_scores(a: dict, b: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> tuple[Path, list[list[int]]]:
+def runs(tmp_path_factory) -> tuple[Path, list[list[int]], list[list]]:
     """The grid by the local backend, then by a local Dask cluster of two workers, with and
-    without fold batching; the size of every task each Dask run sent (cells in it)."""
+    without fold batching; the size of every task each Dask run sent (cells in it), and
+    the arguments of every task and of every scatter of the first Dask run."""
     work = tmp_path_factory.mktemp("dask-groups")
     common = [*ARGS, "--splits-dir", str(work / "splits")]
     assert main([*common, "--n-jobs", "2", "--output", str(work / "local")]) == 0
     sent: list[int] = []
-    original = distributed.Client.submit
+    args_sent: list[tuple] = []
+    scattered: list = []
+    submit, scatter = distributed.Client.submit, distributed.Client.scatter
 
     def counting(self, func, *args, **kwargs):
         sent.append(len(args[0]) if func is compute_group_on_worker else 1)
-        return original(self, func, *args, **kwargs)
+        args_sent.append(args)
+        return submit(self, func, *args, **kwargs)
+
+    def scattering(self, data, *args, **kwargs):
+        scattered.append(data)
+        return scatter(self, data, *args, **kwargs)
 
     dask = ["--backend", "dask", "--local-workers", "2"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(distributed.Client, "submit", counting)
+        mp.setattr(distributed.Client, "scatter", scattering)
         assert main([*common, *dask, "--output", str(work / "dask")]) == 0
-        n_grouped = len(sent)
+        n_grouped, n_scattered = len(sent), len(scattered)
         argv = [*common, *dask, "--no-fold-batching", "--output", str(work / "dask-alone")]
         assert main(argv) == 0
-    return work, [sent[:n_grouped], sent[n_grouped:]]
+    first = [args_sent[:n_grouped], scattered[:n_scattered]]
+    return work, [sent[:n_grouped], sent[n_grouped:]], first
 
 
 def test_dask_computes_fold_groups_and_equals_the_local_backend(runs):
-    work, sent = runs
+    work, sent, _ = runs
     local, dask = saved_cells(work / "local"), saved_cells(work / "dask")
     _same_scores(local, dask)
     for name, (record, _) in dask.items():
@@ -74,8 +85,30 @@ def test_dask_computes_fold_groups_and_equals_the_local_backend(runs):
 
 
 def test_without_fold_batching_dask_fits_each_fold_alone_with_the_same_numbers(runs):
-    work, sent = runs
+    work, sent, _ = runs
     alone = saved_cells(work / "dask-alone")
     assert all("fit_group" not in record for record, _ in alone.values())
     assert sent[1] == [1] * 12
     _same_scores(saved_cells(work / "dask"), alone)
+
+
+def test_a_data_sets_rows_reach_the_workers_once_and_tasks_carry_only_indices(runs):
+    _, _, (task_args, scattered) = runs
+    # one scatter per data set (vowels, arrhythmia), each to every worker, whole
+    assert [type(rows).__name__ for rows in scattered] == ["DatasetRows"] * 2
+    shapes = sorted(rows.X.shape for rows in scattered)
+    assert shapes == sorted(get_dataset(n).load().X.shape for n in ("vowels", "arrhythmia"))
+    for args in task_args:  # 8 tasks: each the rows' future and its folds' 1-D indices
+        futures = [a for a in args if isinstance(a, distributed.Future)]
+        assert len(futures) == 1
+        arrays = [x for x in _leaves(args) if isinstance(x, np.ndarray)]
+        assert arrays and all(x.ndim == 1 and x.dtype == np.int64 for x in arrays)
+
+
+def _leaves(value):
+    """Every item of nested tuples and lists."""
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
