@@ -2,12 +2,12 @@
 
 For every successful cell of the run folder, the calibrated model's estimate (what
 ``--dry-run`` would have said, fold batching included) beside the seconds the cell
-recorded (fit + score, wall clock; a fold of a batched group records its share of the
-group's time). Per detector: cells, measured and estimated totals, their ratio and the
-relative error of the total, the number ``docs/architecture/cost-model.md`` quotes.
-Cells record wall time, so a run that shared its cores with other work reads slower
-than the model (which predicts CPU time on one thread); compare runs made on an idle
-machine.
+recorded (fit + score; a fold of a batched group records its share of the group's time).
+Per detector: cells, how many of them recorded CPU time, measured and estimated totals,
+their ratio and the relative error of the total, the number
+``docs/architecture/cost-model.md`` quotes. A cell's CPU time is used where it was
+recorded (the model predicts CPU time on one thread); older cells have only the wall
+clock, which reads slower than the model when the run shared its cores with other work.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ def compare(run_dir: Path, calibration: Calibration | None = None) -> pd.DataFra
     """Per detector label: cells, measured and estimated seconds, estimate / measured."""
     calibration = calibration or load_calibration()
     rows = [
-        [c.label, c.dataset, c.seconds, calibration.seconds(c.detector, c.terms)]
+        [c.label, c.dataset, c.cpu, c.seconds, calibration.seconds(c.detector, c.terms)]
         for c in recorded_cells([run_dir])
     ]
-    frame = pd.DataFrame(rows, columns=["detector", "dataset", "measured_s", "estimated_s"])
+    columns = ["detector", "dataset", "cpu", "measured_s", "estimated_s"]
+    frame = pd.DataFrame(rows, columns=columns)
     out = frame.groupby("detector").agg(
         cells=("measured_s", "size"),
+        cpu_timed=("cpu", "sum"),
         measured_s=("measured_s", "sum"),
         estimated_s=("estimated_s", "sum"),
     )

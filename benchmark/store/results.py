@@ -54,6 +54,8 @@ def collect_results(records: list[dict]) -> pd.DataFrame:
             "preprocessing": json.dumps(rec.get("preprocessing") or {}, sort_keys=True),
             "fit_seconds": rec.get("fit_seconds"),
             "score_seconds": rec.get("score_seconds"),
+            "fit_cpu_seconds": rec.get("fit_cpu_seconds"),
+            "score_cpu_seconds": rec.get("score_cpu_seconds"),
             "n_train": rec.get("n_train"),
             "train_cap": rec.get("train_cap"),
             "n_train_fit": rec.get("n_train_fit"),
@@ -82,7 +84,8 @@ def collect_results(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    for m in (*THRESHOLDED, *RANKING, "threshold", "fit_seconds", "score_seconds"):
+    timings = ("fit_seconds", "score_seconds", "fit_cpu_seconds", "score_cpu_seconds")
+    for m in (*THRESHOLDED, *RANKING, "threshold", *timings):
         frame[m] = pd.to_numeric(frame[m], errors="coerce")
     order = [c for c in ID_COLUMNS if c in frame] + [c for c in frame if c not in ID_COLUMNS]
     return frame[order].sort_values(["dataset", "detector", "fold", "policy"], kind="stable")

@@ -55,6 +55,11 @@ def test_grouped_folds_give_the_per_cell_files_exactly(both):
         assert record.get("fit_group") == (FOLDS if batched else None), name
         assert "fit_group" not in b[name][0]
         assert record["ranking"] == b[name][0]["ranking"]
+        if batched:  # each fold's share of the group's time: wall clock and CPU, equal shares
+            group = name.rsplit("/", 1)[0]  # data set/detector
+            folds = [r for n, (r, _) in a.items() if n.rsplit("/", 1)[0] == group]
+            assert {r["fit_cpu_seconds"] for r in folds} == {record["fit_cpu_seconds"]}
+            assert record["fit_cpu_seconds"] > 0
 
 
 def test_a_group_computes_only_its_unfinished_folds(both, tmp_path):

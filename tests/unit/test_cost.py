@@ -162,8 +162,11 @@ def test_cost_check_compares_each_detector_with_its_recorded_cells(tmp_path, cap
     assert list(table.index) == ["gmm", "ocnn-neighbor"] and (table["cells"] == 2).all()
     ok = summary.results[summary.results["policy"] == "train-quantile"]
     gmm = ok[ok["detector"] == "gmm"]
-    recorded = float((gmm["fit_seconds"] + gmm["score_seconds"]).sum())
+    # each cell records CPU time beside the wall clock, and the check reads the CPU time
+    assert (gmm["fit_cpu_seconds"] > 0).all() and (gmm["score_cpu_seconds"] >= 0).all()
+    recorded = float((gmm["fit_cpu_seconds"] + gmm["score_cpu_seconds"]).sum())
     assert table.loc["gmm", "measured_s"] == pytest.approx(recorded)
+    assert (table["cpu_timed"] == 2).all()
     assert (table["estimated_s"] > 0).all()
     assert main([str(tmp_path / "run")]) == 0 and "estimate/measured" in capsys.readouterr().out
     assert main([str(tmp_path)]) == 2  # not a run folder: one line
@@ -200,3 +203,13 @@ def test_calibrating_from_recorded_runs_recovers_known_coefficients(tmp_path, mo
                 assert fitted.seconds(name, cell.terms) == pytest.approx(cell.seconds, rel=1e-6)
     monkeypatch.chdir(tmp_path)
     assert cost_calibration.main(["--from-runs", str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_record_without_cpu_time_is_read_at_its_wall_clock():
+    """Cells saved before CPU timing existed keep counting, at their wall-clock seconds."""
+    from benchmark.engine.cost_records import recorded_seconds
+
+    old = {"fit_seconds": 2.0, "score_seconds": 0.5}
+    assert recorded_seconds(old) == (2.5, False)
+    new = old | {"fit_cpu_seconds": 1.5, "score_cpu_seconds": 0.25}
+    assert recorded_seconds(new) == (1.75, True)
