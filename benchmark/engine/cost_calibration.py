@@ -140,18 +140,32 @@ def calibrate(names: list[str], progress: bool = True) -> dict:
     return {"coefficients": coefficients, "quality": quality}
 
 
+#: A detector with at least this many CPU-timed cells per term is fitted on those alone.
+CPU_CELLS_PER_TERM = 5
+
+
 def calibrate_from_runs(names: list[str], run_dirs: list[Path], progress: bool = True) -> dict:
     """Fit ``names``' coefficients on the ok cells of finished runs (their recorded fit +
-    score seconds); a detector with fewer cells than terms keeps no coefficients."""
-    points: dict[str, tuple[list, list]] = {}
+    score seconds); a detector with fewer cells than terms keeps no coefficients.
+
+    Cells that recorded CPU time (since 2026-12-05) measure the work whatever else shared
+    the cores; older cells only the wall clock, which a busy machine stretches (1.7-2.4x
+    under three extra busy loops, CPU time 0.99-1.13x; CHANGELOG). So a detector with
+    :data:`CPU_CELLS_PER_TERM` CPU-timed cells per term is fitted on those alone; else on
+    every cell, and ``quality`` says which (``cpu_timed``).
+    """
+    recorded: dict[str, list] = {}
     for cell in recorded_cells(run_dirs):
         if cell.detector in names:
-            rows, times = points.setdefault(cell.detector, ([], []))
-            rows.append(cell.terms)
-            times.append(cell.seconds)
+            recorded.setdefault(cell.detector, []).append(cell)
+    points: dict[str, tuple[list, list, bool]] = {}
+    for name, cells in recorded.items():
+        cpu = [c for c in cells if c.cpu]
+        use = cpu if len(cpu) >= CPU_CELLS_PER_TERM * len(cells[0].terms) else cells
+        points[name] = ([c.terms for c in use], [c.seconds for c in use], use is cpu)
     coefficients, quality = {}, {}
     for name in names:
-        rows, times = points.get(name, ([], []))
+        rows, times, cpu_only = points.get(name, ([], [], False))
         if not rows or len(rows) <= len(rows[0]):
             if progress:
                 print(f"{name}: {len(rows)} recorded cells, too few to fit; left out", flush=True)
@@ -159,6 +173,7 @@ def calibrate_from_runs(names: list[str], run_dirs: list[Path], progress: bool =
         A = np.asarray(rows, dtype=np.float64)
         coef, quality[name] = fit_coefficients(A, np.asarray(times), relative=False)
         quality[name]["runs"] = [str(d) for d in run_dirs]
+        quality[name]["cpu_timed"] = cpu_only
         coefficients[name] = [float(c) for c in coef]
         if progress:
             _report(name, quality[name])

@@ -213,3 +213,31 @@ def test_a_record_without_cpu_time_is_read_at_its_wall_clock():
     assert recorded_seconds(old) == (2.5, False)
     new = old | {"fit_cpu_seconds": 1.5, "score_cpu_seconds": 0.25}
     assert recorded_seconds(new) == (1.75, True)
+
+
+def test_calibrating_from_runs_prefers_cells_that_recorded_cpu_time(tmp_path, monkeypatch):
+    """With enough CPU-timed cells a detector is fitted on those alone (older wall-clock
+    cells of a busy machine read 2x here and are left out); with too few, on every cell."""
+    from benchmark.engine.cost_calibration import CPU_CELLS_PER_TERM
+    from benchmark.engine.cost_records import RecordedCell
+
+    true = [0.05, 2e-7, 1e-8, 3e-9]
+    spec, rng = detectors()["gmm"], np.random.default_rng(1)
+
+    def cells(count: int, cpu: bool, slower: float) -> list:
+        out = []
+        for _ in range(count):
+            n, m, d = (int(rng.integers(a, b)) for a, b in ((100, 20000), (50, 5000), (2, 300)))
+            terms = model_terms("gmm", spec.cls, spec.params("paper"), n, m, d)
+            out.append(RecordedCell("gmm", "gmm", "x", terms, slower * np.dot(terms, true), cpu))
+        return out
+
+    enough = CPU_CELLS_PER_TERM * len(true)
+    for n_cpu, expect_cpu in ((enough, True), (enough - 1, False)):
+        recorded = cells(40, False, 2.0) + cells(n_cpu, True, 1.0)
+        monkeypatch.setattr(cost_calibration, "recorded_cells", lambda dirs, r=recorded: iter(r))
+        record = cost_calibration.calibrate_from_runs(["gmm"], [tmp_path], False)
+        assert record["quality"]["gmm"]["cpu_timed"] is expect_cpu
+        assert record["quality"]["gmm"]["points"] == (n_cpu if expect_cpu else 40 + n_cpu)
+        if expect_cpu:  # the true coefficients, not the busy machine's
+            assert record["coefficients"]["gmm"] == pytest.approx(true, rel=1e-6)
