@@ -86,3 +86,30 @@ def test_a_cell_that_keeps_killing_every_holder_of_its_rows_is_recorded_failed(
     assert f"{tries} times" in failed["error"]
     assert [kind for _, kind, _ in events].count("start") == tries
     assert len(scatters) == tries  # the rows went out again for each retry, no more
+
+
+def test_a_file_backed_data_set_is_scattered_from_its_row_file(
+    lone, tmp_path, scatters, monkeypatch
+):
+    """A large data set lives in a row file on the client (here: every data set, by
+    lowering the threshold); its rows are read once and scattered, with the numbers of a
+    local run of the same cells."""
+    import benchmark.evaluation.inputs as inputs
+
+    common = dict(datasets=["vowels"], detectors=["gmm"], folds=2, splits_dir=tmp_path / "s")
+    assert run(RunConfig(**common, output=tmp_path / "local"), progress=False).complete
+    monkeypatch.setattr(inputs, "FILE_BACKED_BYTES", 0)
+    where = dict(backend="dask", scheduler=lone.scheduler_address)
+    summary = run(RunConfig(**common, output=tmp_path / "dask", **where), progress=False)
+    assert summary.complete and summary.n_computed == 2
+    [rows] = scatters
+    from benchmark.registry import get_dataset
+
+    assert (rows.X == get_dataset("vowels").load().X).all()
+    # Exact by construction: the same rows (a row file holds X's bytes), cell code, seed
+    # and libraries on this machine.
+    a, b = saved_cells(tmp_path / "local"), saved_cells(tmp_path / "dask")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        for key, values in a[name][1].items():
+            assert (values == b[name][1][key]).all(), f"{name} {key}"
