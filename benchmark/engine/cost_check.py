@@ -24,12 +24,16 @@ from benchmark.engine.cost_records import recorded_cells
 __all__ = ["compare", "main"]
 
 
-def compare(run_dir: Path, calibration: Calibration | None = None) -> pd.DataFrame:
-    """Per detector label: cells, measured and estimated seconds, estimate / measured."""
+def compare(
+    run_dir: Path, calibration: Calibration | None = None, cpu_timed: bool = False
+) -> pd.DataFrame:
+    """Per detector label: cells, measured and estimated seconds, estimate / measured;
+    with ``cpu_timed``, over the cells that recorded CPU time only."""
     calibration = calibration or load_calibration()
     rows = [
         [c.label, c.dataset, c.cpu, c.seconds, calibration.seconds(c.detector, c.terms)]
         for c in recorded_cells([run_dir])
+        if c.cpu or not cpu_timed
     ]
     columns = ["detector", "dataset", "cpu", "measured_s", "estimated_s"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -49,11 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmark.engine.cost_check")
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--calibration", type=Path, default=None, help="a calibration file")
+    parser.add_argument(
+        "--cpu-timed",
+        action="store_true",
+        help="only the cells that recorded CPU time (the wall clock of the others measures"
+        " the machine's load too)",
+    )
     args = parser.parse_args(argv)
     if not (args.run_dir / "cells").is_dir():
         print(f"error: {args.run_dir} has no cells/ folder: not a run folder", file=sys.stderr)
         return 2
-    table = compare(args.run_dir, load_calibration(args.calibration))
+    table = compare(args.run_dir, load_calibration(args.calibration), args.cpu_timed)
+    if table.empty:
+        print(f"{args.run_dir}: no finished cell with a cost model to compare", file=sys.stderr)
+        return 1
     total = table[["measured_s", "estimated_s"]].sum()
     print(table.round(3).to_string())
     hours = total / 3600

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from helpers import run_config
@@ -171,6 +173,19 @@ def test_cost_check_compares_each_detector_with_its_recorded_cells(tmp_path, cap
     assert main([str(tmp_path / "run")]) == 0 and "estimate/measured" in capsys.readouterr().out
     assert main([str(tmp_path)]) == 2  # not a run folder: one line
     assert "not a run folder" in capsys.readouterr().err
+    # a cell saved before CPU timing: counted at its wall clock, or left out on request
+    path = next((tmp_path / "run" / "cells" / "vowels" / "gmm").glob("fold0.json"))
+    record = json.loads(path.read_text())
+    del record["fit_cpu_seconds"], record["score_cpu_seconds"]
+    path.write_text(json.dumps(record))
+    assert compare(tmp_path / "run").loc["gmm", "cpu_timed"] == 1
+    assert compare(tmp_path / "run", cpu_timed=True).loc["gmm", "cells"] == 1
+    for path in (tmp_path / "run" / "cells").rglob("fold*.json"):
+        record = json.loads(path.read_text())
+        record.pop("fit_cpu_seconds", None)
+        path.write_text(json.dumps(record))
+    assert main([str(tmp_path / "run"), "--cpu-timed"]) == 1
+    assert "no finished cell with a cost model" in capsys.readouterr().err
 
 
 def test_calibrating_from_recorded_runs_recovers_known_coefficients(tmp_path, monkeypatch):
