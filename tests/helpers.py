@@ -135,3 +135,19 @@ def dask_cluster(events: Path, n_workers: int):
         yield cluster
     finally:
         cluster.close()
+
+
+def one_fold_on_dask(tmp_path: Path, cluster, detectors: list[str], **extra) -> RunConfig:
+    """One half-normal fold of vowels for ``detectors`` on ``cluster``, into
+    ``tmp_path / "run"``."""
+    return RunConfig(
+        datasets=["vowels"],
+        detectors=detectors,
+        protocol="half-normal",
+        folds=1,
+        output=tmp_path / "run",
+        splits_dir=tmp_path / "splits",
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+        **extra,
+    )

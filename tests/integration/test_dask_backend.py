@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import cell_events, dask_cluster, run_killing
+from helpers import cell_events, dask_cluster, one_fold_on_dask, run_killing
 
 from benchmark.cli.main import main
 from benchmark.engine.backends import DASK_MISSING
@@ -193,23 +193,8 @@ def test_a_group_whose_batched_fit_breaks_is_sent_again_fold_by_fold(cluster, tm
     assert starts.count(("start", "vowels/fault-group-fit/fold1")) == 2
 
 
-def _one_fold_on_dask(tmp_path, cluster, detectors: list[str], **extra) -> RunConfig:
-    """One half-normal fold of vowels for ``detectors`` on the test's cluster."""
-    return RunConfig(
-        datasets=["vowels"],
-        detectors=detectors,
-        protocol="half-normal",
-        folds=1,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-        backend="dask",
-        scheduler=cluster.scheduler_address,
-        **extra,
-    )
-
-
 def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(cluster, tmp_path):
-    config = _one_fold_on_dask(tmp_path, cluster, ["gmm", "fault-hang"])
+    config = one_fold_on_dask(tmp_path, cluster, ["gmm", "fault-hang"])
     tries = LOCAL_ALLOWED_FAILURES + 1
     summary, events = run_killing(config, cluster.events, {"vowels/fault-hang/fold0": tries})
     assert summary.n_ok == 1 and summary.n_failed == 1  # gmm is written, the hang is not
@@ -226,7 +211,7 @@ def test_a_cell_whose_workers_keep_dying_is_recorded_failed_and_the_rest_finish(
 
 
 def test_memory_limit_fails_the_cell_on_the_worker_not_the_worker(cluster, tmp_path):
-    config = _one_fold_on_dask(tmp_path, cluster, ["fault-oom", "gmm"], memory_limit_mb=256)
+    config = one_fold_on_dask(tmp_path, cluster, ["fault-oom", "gmm"], memory_limit_mb=256)
     summary = run(config, progress=False)
     assert summary.n_ok == 1 and [f["cell"] for f in summary.failed] == ["vowels/fault-oom/fold0"]
     assert summary.failed[0]["error"].startswith("MemoryError")

@@ -5,7 +5,7 @@ killing every holder is recorded ``worker lost`` and the run goes on."""
 from __future__ import annotations
 
 import pytest
-from helpers import dask_cluster, run_killing, saved_cells
+from helpers import dask_cluster, one_fold_on_dask, run_killing, saved_cells
 
 from benchmark.engine.config import RunConfig
 from benchmark.engine.harness import run
@@ -68,16 +68,7 @@ def test_rows_lost_with_their_only_worker_are_sent_again_and_nothing_changes(
 def test_a_cell_that_keeps_killing_every_holder_of_its_rows_is_recorded_failed(
     lone, tmp_path, scatters
 ):
-    config = RunConfig(
-        datasets=["vowels"],
-        detectors=["fault-hang"],
-        protocol="half-normal",
-        folds=1,
-        output=tmp_path / "run",
-        splits_dir=tmp_path / "splits",
-        backend="dask",
-        scheduler=lone.scheduler_address,
-    )
+    config = one_fold_on_dask(tmp_path, lone, ["fault-hang"])
     tries = LOCAL_ALLOWED_FAILURES + 1
     summary, events = run_killing(config, lone.events, {"vowels/fault-hang/fold0": tries})
     assert summary.n_failed == 1 and summary.n_ok == 0
