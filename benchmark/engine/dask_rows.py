@@ -11,8 +11,9 @@ preferred, and a worker that dies takes one copy of many.
 
 Scattered data cannot be recomputed: when every worker holding a data set's rows has
 died, the scheduler forgets them and cancels the tasks that needed them. The client then
-scatters the rows again (:meth:`ScatteredRows.lost`) and sends those tasks again; a task
-lost that way more than ``tries`` times is given up like a task whose workers keep dying.
+scatters the rows again (:meth:`ScatteredRows.lost`) and sends those tasks again; the
+backend gives a task up after as many such losses as a local cluster retries a task whose
+worker died (``LOCAL_ALLOWED_FAILURES`` in :mod:`benchmark.engine.dask_backend`).
 The rows are released when the last cell of their data set is written.
 """
 
@@ -72,7 +73,6 @@ class ScatteredRows:
         self.client, self.where = client, where
         self.left: Counter[tuple[int, int]] = Counter(_key(p) for p in pending)
         self.futures: dict[tuple[int, int], Future] = {}
-        self.scattered = 0  # how many times a data set's rows were sent (tests, logs)
 
     def future(self, planned: PlannedCell) -> Future:
         """The rows of ``planned``'s data set on the cluster; scattered now if they are not."""
@@ -109,7 +109,6 @@ class ScatteredRows:
             future = self.client.scatter(rows, broadcast=True, hash=False, timeout=SCATTER_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise BackendError(f"could not send a data set's rows to {self.where}: {exc}") from None
-        self.scattered += 1
         return future
 
 
