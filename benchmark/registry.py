@@ -16,17 +16,32 @@ and every key must be one of its parameters; both are checked when it is registe
 or from an installed package, without importing it yourself, through the entry-point
 groups ``mmoc_bench.detectors`` and ``mmoc_bench.datasets`` (the entry point names a
 module, or an object, whose import registers what it defines).
+
+The presets and the checks of declared parameters and names are in
+:mod:`benchmark.registry_checks`; the public ones are re-exported here.
 """
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
+
+from benchmark.registry_checks import (
+    DEFAULT_PRESET,
+    PRESETS,
+    RUNTIME_PARAMS,
+    UnknownNameError,
+    check_param_names,
+    check_preset,
+    checked_caps,
+    checked_presets,
+    param_names,
+    resolve_names,
+    unknown_name,
+)
 
 __all__ = [
     "PRESETS",
@@ -54,24 +69,6 @@ DETECTOR_GROUP = "mmoc_bench.detectors"
 DATASET_GROUP = "mmoc_bench.datasets"
 
 
-class UnknownNameError(KeyError):
-    """A detector or data set name that nothing registered."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
-
-
-#: The presets every registered detector declares, and the only ones anything accepts:
-#: ``quick`` (capped budgets, the default), ``paper`` (the paper's budgets) and ``smoke``
-#: (tiny budgets: the CI regression check, :mod:`benchmark.studies.smoke_reference`).
-PRESETS: tuple[str, ...] = ("quick", "paper", "smoke")
-
-#: The preset used wherever none is named (CLI, ``RunConfig``, ``DetectorSpec``).
-DEFAULT_PRESET = "quick"
-
-#: Parameters the harness sets per cell when a detector has them; never a preset's.
-RUNTIME_PARAMS = ("random_state", "device")
-
 #: Detector groups with a description (``--detectors paper``, ``--list``). A detector
 #: joins one with ``register_detector(..., group=...)``; a plugin may name a new group.
 GROUPS: dict[str, str] = {
@@ -85,78 +82,6 @@ PAPER_DETECTORS = frozenset(
     {"anogan", "dagmm", "gmm", "mmoc-gan-cat", "mmoc-gan-mix", "ocan", "ocnn-neighbor"}
     | {"ocnn-network", "ocsvm", "rda", "rgan"}
 )
-
-
-def check_preset(preset: str) -> str:
-    """``preset`` if it is one of :data:`PRESETS`; otherwise an error listing them."""
-    if preset not in PRESETS:
-        raise _unknown("preset", preset, list(PRESETS))
-    return preset
-
-
-@cache
-def _param_names(cls: type) -> tuple[str, ...]:
-    """The parameters of detector class ``cls``: ``get_params()`` of a default instance."""
-    try:
-        return tuple(cls().get_params(deep=False))
-    except Exception as exc:
-        raise ValueError(
-            f"{cls.__qualname__}() cannot be built with its default parameters, so its"
-            f" parameters are unknown: {type(exc).__name__}: {exc}"
-        ) from None
-
-
-def _check_names(cls: type, params: Mapping[str, Any], what: str) -> None:
-    """Raise a one-line error, starting with ``what``, for a key that ``cls`` lacks."""
-    known = _param_names(cls)
-    for key in params:
-        if key not in known:
-            raise ValueError(
-                f"{what}: {key!r} is not a parameter of {cls.__qualname__}"
-                f" (its parameters: {', '.join(sorted(known))})"
-            )
-
-
-def _checked_presets(
-    name: str, cls: type, presets: Mapping[str, Mapping[str, Any]] | None, hidden: bool
-) -> dict[str, dict[str, Any]]:
-    """The declared presets in :data:`PRESETS` order, or a one-line error saying what is wrong.
-
-    A hidden test double that declares nothing gets class defaults for every preset.
-    """
-    if presets is None and hidden:
-        return {p: {} for p in PRESETS}
-    presets = dict(presets or {})
-    missing = [p for p in PRESETS if p not in presets]
-    unknown = [p for p in presets if p not in PRESETS]
-    if missing or unknown:
-        what = [f"does not declare preset(s) {', '.join(map(repr, missing))}"] if missing else []
-        what += [f"declares unknown preset(s) {', '.join(map(repr, unknown))}"] if unknown else []
-        raise ValueError(
-            f"detector {name!r} {' and '.join(what)}; every detector declares exactly"
-            f" {', '.join(PRESETS)} (an empty dict means class defaults)"
-        )
-    try:
-        _param_names(cls)
-    except ValueError as exc:
-        raise ValueError(f"detector {name!r}: {exc}") from None
-    for preset in PRESETS:
-        _check_names(cls, presets[preset], f"detector {name!r}, preset {preset!r}")
-    return {p: dict(presets[p]) for p in PRESETS}
-
-
-def _checked_caps(name: str, caps: Mapping[str, int | None] | int | None) -> dict[str, int | None]:
-    """A training-row cap per preset (one number: every preset), each None or >= 2."""
-    if caps is None or isinstance(caps, int):
-        caps = {p: caps for p in PRESETS}
-    unknown = [p for p in caps if p not in PRESETS]
-    if unknown:
-        raise ValueError(f"detector {name!r}: train_cap names unknown preset(s) {unknown}")
-    out = {p: caps.get(p) for p in PRESETS}
-    for preset, cap in out.items():
-        if cap is not None and (not isinstance(cap, int) or cap < 2):
-            raise ValueError(f"detector {name!r}: train_cap[{preset!r}] must be None or >= 2")
-    return out
 
 
 @dataclass(frozen=True)
@@ -197,9 +122,9 @@ class DetectorSpec:
     group: str | None = None
 
     def __post_init__(self) -> None:
-        checked = _checked_presets(self.name, self.cls, self.presets, self.hidden)
+        checked = checked_presets(self.name, self.cls, self.presets, self.hidden)
         object.__setattr__(self, "presets", checked)
-        object.__setattr__(self, "train_cap", _checked_caps(self.name, self.train_cap))
+        object.__setattr__(self, "train_cap", checked_caps(self.name, self.train_cap))
         if self.group is None and self.name in PAPER_DETECTORS and not self.hidden:
             object.__setattr__(self, "group", "paper")
         _check_group(self.name, self.group)
@@ -215,7 +140,7 @@ class DetectorSpec:
     @property
     def param_names(self) -> tuple[str, ...]:
         """Every parameter the detector's class accepts (scikit-learn's ``get_params``)."""
-        return _param_names(self.cls)
+        return param_names(self.cls)
 
     def params(self, preset: str = DEFAULT_PRESET) -> dict[str, Any]:
         """The parameters ``preset`` declares (a copy); an unknown preset is an error."""
@@ -228,7 +153,7 @@ class DetectorSpec:
 
     def check_params(self, params: Mapping[str, Any], what: str = "") -> None:
         """Raise a one-line error, starting with ``what``, for a key the class lacks."""
-        _check_names(self.cls, params, what or f"detector {self.name!r}")
+        check_param_names(self.cls, params, what or f"detector {self.name!r}")
 
     def build(self, preset: str = DEFAULT_PRESET, **overrides: Any) -> Any:
         """A fresh, unfitted detector: ``preset``'s parameters, then ``overrides``.
@@ -405,17 +330,11 @@ def datasets() -> dict[str, DatasetSpec]:
     return dict(_DATASETS)
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> UnknownNameError:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return UnknownNameError(f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})")
-
-
 def get_detector(name: str) -> DetectorSpec:
     """The registered detector ``name``; an unknown name suggests the closest ones."""
     known = detectors(include_hidden=True)
     if name not in known:
-        raise _unknown("detector", name, list(detectors()))
+        raise unknown_name("detector", name, list(detectors()))
     return known[name]
 
 
@@ -423,22 +342,5 @@ def get_dataset(name: str) -> DatasetSpec:
     """The registered data set ``name``; an unknown name suggests the closest ones."""
     known = datasets()
     if name not in known:
-        raise _unknown("data set", name, list(known))
+        raise unknown_name("data set", name, list(known))
     return known[name]
-
-
-def resolve_names(kind: str, text: str, known: list[str], all_names: list[str]) -> list[str]:
-    """Turn ``"all"`` or ``"a,b"`` into a checked list of names."""
-    if text.strip() == "all":
-        return list(all_names)
-    names = [t.strip() for t in text.split(",")]
-    if not any(names):
-        raise UnknownNameError(f"no {kind} named in {text!r}")
-    if not all(names):
-        raise UnknownNameError(
-            f"empty {kind} name in {text!r} (a doubled, leading or trailing comma?)"
-        )
-    for name in names:
-        if name not in known:
-            raise _unknown(kind, name, all_names)
-    return names
