@@ -25,14 +25,13 @@ import numpy as np
 import pandas as pd
 
 from benchmark.atomic import atomic_write_text
-from benchmark.report.pairwise import BAYES_SEED, ROPE
+from benchmark.report.pairwise import BAYES_SEED, ROPE, SUBJECT_PREFIX
 from benchmark.report.text_table import Table
 from benchmark.store.results import cell_keys
 
 __all__ = ["CSV_NAME", "fold_scores", "hierarchical_rows", "load_cached", "main"]
 
 CSV_NAME = "hierarchical.csv"
-SUBJECT_PREFIX = "mmoc-gan"
 #: Posterior samples per chain (baycomp's default is 10,000; 4 chains as in baycomp).
 N_SAMPLES = 10_000
 

@@ -18,17 +18,13 @@ import numpy as np
 import pandas as pd
 
 from benchmark.report.document import Document
-from benchmark.report.pairwise import corrected_resampled_t, holm
-from benchmark.report.stats import test_to_train
+from benchmark.report.pairwise import ALPHA, SUBJECT_PREFIX, corrected_resampled_t, holm
+from benchmark.report.stats import split_ratio
 from benchmark.report.text_table import Table, write_table
 from benchmark.store.results import cell_keys
 
-__all__ = ["ALPHA", "SUBJECT_PREFIX", "paired_fold_table", "paired_fold_tests", "paired_section"]
+__all__ = ["paired_fold_table", "paired_fold_tests", "paired_section"]
 
-#: The detectors under test (each against every other detector of the folder).
-SUBJECT_PREFIX = "mmoc-gan"
-#: The level of the bold marks.
-ALPHA = 0.05
 
 COLUMNS = ["dataset", "subject", "other", "n", "mean_diff", "ci_low", "ci_high", "t", "p"]
 
@@ -62,7 +58,7 @@ def paired_fold_tests(
                     b.loc[common, metric], errors="coerce"
                 )
                 both = pd.concat([a.loc[common], b.loc[common]])
-                r = corrected_resampled_t(diff.to_numpy(dtype=float), test_to_train(both))
+                r = corrected_resampled_t(diff.to_numpy(dtype=float), split_ratio(both))
                 rows.append([ds, subject, other, r.n, r.mean, r.low, r.high, r.t, r.p])
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["p_holm"] = np.nan

@@ -26,7 +26,9 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 __all__ = [
+    "ALPHA",
     "ROPE",
+    "SUBJECT_PREFIX",
     "BayesResult",
     "TTestResult",
     "bayesian_signed_rank",
@@ -39,6 +41,14 @@ __all__ = [
 #: The region of practical equivalence of the Bayesian test: 0.01 of AUROC (issue 22; the
 #: smallest difference the suite treats as real between two detectors on a data set).
 ROPE = 0.01
+
+#: The significance level of every frequentist mark in the report (the Verdict's sentence,
+#: the paired-fold tests' bold).
+ALPHA = 0.05
+
+#: The detectors a report is about, each against every other detector of the folder: the
+#: Verdict, the paired-fold tests and the hierarchical test compare these names' holders.
+SUBJECT_PREFIX = "mmoc-gan"
 
 #: Samples of baycomp's posterior and their seed (the probabilities are Monte Carlo
 #: estimates: a fixed seed makes a report reproducible; 50,000 is baycomp's default).

@@ -128,7 +128,7 @@ def metric_matrix(
     return MetricMatrix(metric, mean, std, n_ok, n_total, below, low, high)
 
 
-def test_to_train(cells: pd.DataFrame) -> float:
+def split_ratio(cells: pd.DataFrame) -> float:
     """n_test / n_train of ``cells`` (the corrected resampled t's correction term); for
     records without row counts, the k-fold value 1 / (k - 1) of their fold count."""
     if {"n_test", "n_train"} <= set(cells.columns):
@@ -148,7 +148,7 @@ def _intervals(ok: pd.DataFrame, metric: str, like: pd.DataFrame):
         if ds not in low.index or det not in low.columns:
             continue
         values = pd.to_numeric(cells[metric], errors="coerce").to_numpy(dtype=float)
-        ci = corrected_resampled_t(values, test_to_train(cells))
+        ci = corrected_resampled_t(values, split_ratio(cells))
         # AUROC and AUPRC live in [0, 1]; the t interval does not know it
         low.loc[ds, det], high.loc[ds, det] = max(ci.low, 0.0), min(ci.high, 1.0)
     return low, high

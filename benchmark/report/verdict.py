@@ -17,7 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.report.document import Document
-from benchmark.report.pairwise import ROPE, bayesian_signed_rank, pairwise_wilcoxon
+from benchmark.report.pairwise import (
+    ALPHA,
+    ROPE,
+    SUBJECT_PREFIX,
+    bayesian_signed_rank,
+    pairwise_wilcoxon,
+)
 from benchmark.report.stats import metric_matrix
 from benchmark.report.text_table import Table, write_table
 
@@ -30,10 +36,6 @@ __all__ = [
     "verdict_table",
 ]
 
-#: The detectors the verdict is about (each against every other detector in the folder).
-SUBJECT_PREFIX = "mmoc-gan"
-#: The level the sentence and the bold marks use.
-ALPHA = 0.05
 #: Fewer data sets than this give no sentence: with so few, baycomp's posterior leans on
 #: its prior (two data sets both won already give P(better) = 0.96) and Wilcoxon cannot
 #: reach ALPHA at all (its smallest two-sided p with 5 data sets is 0.0625).

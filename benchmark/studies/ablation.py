@@ -24,7 +24,7 @@ from benchmark.atomic import atomic_write_text
 from benchmark.registry import DEFAULT_PRESET
 from benchmark.report.pairwise import corrected_resampled_t, holm
 from benchmark.report.paper_tables import ModesVariant, modes_numeric, modes_table, table2_rows
-from benchmark.report.stats import test_to_train
+from benchmark.report.stats import split_ratio
 from benchmark.store.results import cell_keys
 
 __all__ = [
@@ -89,7 +89,7 @@ def paired_modes_test(results: pd.DataFrame, pair: tuple[int, int] = TEST_PAIR) 
         if len(joint) < 2:
             continue
         diff = joint[a_m] - joint[b_m]
-        r = corrected_resampled_t(diff.to_numpy(dtype=float), test_to_train(g))
+        r = corrected_resampled_t(diff.to_numpy(dtype=float), split_ratio(g))
         out.append(
             {
                 "dataset": dataset,
