@@ -28,6 +28,7 @@ from benchmark.report.stats import metric_matrix
 from benchmark.report.text_table import Table, write_table
 
 __all__ = [
+    "MIN_DATASETS",
     "VerdictRow",
     "dataset_means",
     "power_note",
@@ -63,19 +64,31 @@ class VerdictRow:
     equivalent: float
     worse: float
 
-    def sentence(self) -> str:
-        """The row in words."""
+    def call(self) -> tuple[str, float | None]:
+        """The verdict as (kind, probability): ``"too few"``, ``"better"`` or ``"worse"``
+        (Wilcoxon-Holm p < ALPHA), ``"probably better"``, ``"probably equivalent"`` or
+        ``"probably worse"`` (Bayesian probability >= 0.95, given), or ``"none"``."""
         if self.n < MIN_DATASETS:
-            return f"Too few data sets ({self.n}) for a verdict."
+            return "too few", None
         if self.p_holm < ALPHA:
-            side = "better than" if self.wins > self.losses else "worse than"
-            return f"{self.subject} is {side} {self.other} (Wilcoxon-Holm p < {ALPHA})."
+            return ("better" if self.wins > self.losses else "worse"), None
         probs = {"better": self.better, "equivalent": self.equivalent, "worse": self.worse}
         likely, prob = max(probs.items(), key=lambda kv: kv[1])
         if prob >= 0.95:
+            return f"probably {likely}", prob
+        return "none", None
+
+    def sentence(self) -> str:
+        """The row in words."""
+        kind, prob = self.call()
+        if kind == "too few":
+            return f"Too few data sets ({self.n}) for a verdict."
+        if kind in ("better", "worse"):
+            return f"{self.subject} is {kind} than {self.other} (Wilcoxon-Holm p < {ALPHA})."
+        if prob is not None:
             word = {"better": "better than", "equivalent": "equivalent to", "worse": "worse than"}
             return (
-                f"{self.subject} is probably {word[likely]} {self.other} (Bayesian"
+                f"{self.subject} is probably {word[kind.split()[1]]} {self.other} (Bayesian"
                 f" {prob:.2f}); the Wilcoxon-Holm test does not separate them."
             )
         return f"No verdict: the data do not separate {self.subject} from {self.other}."
