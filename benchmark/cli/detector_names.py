@@ -16,7 +16,14 @@ from typing import Any
 from benchmark.registry import UnknownNameError, detector_groups, detectors, get_detector
 from benchmark.registry import resolve_names as _check_name
 
-__all__ = ["PYOD_PREFIX", "resolve_detectors", "split_items", "parse_pyod", "pyod_label"]
+__all__ = [
+    "PYOD_PREFIX",
+    "canonical_cap_items",
+    "parse_pyod",
+    "pyod_label",
+    "resolve_detectors",
+    "split_items",
+]
 
 PYOD_PREFIX = "pyod:"
 #: The hidden registered detector that runs a PyOD class by name.
@@ -84,6 +91,22 @@ def pyod_label(name: str, params: dict[str, Any]) -> str:
     folders: the same class and arguments give the same label, in whatever order."""
     args = ",".join(f"{k}={_text(params[k])}" for k in sorted(params))
     return f"{PYOD_PREFIX}{name}" + (f"({args})" if args else "")
+
+
+def canonical_cap_items(items: list[str]) -> list[str]:
+    """``--train-cap`` items with a ``pyod:`` label written the way tables name it (its
+    arguments sorted, spaces dropped), so ``pyod:KNN(p=1, n_neighbors=3)=500`` caps the
+    run's ``pyod:KNN(n_neighbors=3,p=1)``; anything else is left to the cap's own check."""
+    out = []
+    for item in items:
+        name, sep, rows = item.rpartition("=")
+        if sep and name.strip().startswith(PYOD_PREFIX):
+            try:
+                name = pyod_label(*parse_pyod(name.strip()))
+            except UnknownNameError:
+                pass  # not a pyod label: the cap's check names it
+        out.append(f"{name}{sep}{rows}")
+    return out
 
 
 def resolve_detectors(text: str) -> tuple[list[str], dict[str, tuple[str, dict[str, Any]]]]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from benchmark.cli.checks import check_cluster, check_device, check_numbers, check_output_dir
-from benchmark.cli.detector_names import resolve_detectors
+from benchmark.cli.detector_names import canonical_cap_items, resolve_detectors
 from benchmark.cli.exits import fail, interrupted, stop_code
 from benchmark.cli.listing import print_list
 from benchmark.cli.parser import build_parser
@@ -87,7 +87,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     if error:
         return fail(error)
     try:
-        caps = parse_train_caps(args.train_cap, dets)
+        caps = parse_train_caps(canonical_cap_items(args.train_cap), dets)
     except ValueError as exc:
         return fail(str(exc))
     config = RunConfig(

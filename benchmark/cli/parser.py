@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="DETECTOR=ROWS",
         help="fit DETECTOR on a seeded subsample of at most ROWS training rows (0: all rows),"
-        " instead of the cap its registration declares for the preset; repeatable",
+        " instead of the cap its registration declares for the preset; repeatable; a pyod:"
+        " detector is named as in --detectors, e.g. 'pyod:KNN(n_neighbors=10)=5000'",
     )
     how.add_argument(
         "--memory-limit",

@@ -107,14 +107,20 @@ def variants_config(
 
 
 def parse_train_caps(items: list[str], detectors: list[str]) -> dict[str, int | None]:
-    """``--train-cap DET=ROWS`` options as {detector: rows or None}; a one-line error."""
+    """``--train-cap DET=ROWS`` options as {detector: rows or None}; a one-line error.
+
+    Split at the last ``=``, so a label with arguments (``pyod:KNN(n_neighbors=10)=500``)
+    keeps its own."""
     caps: dict[str, int | None] = {}
     for item in items:
-        name, sep, rows = item.partition("=")
+        name, sep, rows = item.rpartition("=")
         if not sep or not rows.strip().isdigit():
             raise ValueError(f"--train-cap {item!r}: expected DETECTOR=ROWS, e.g. gmm=50000")
         if name not in detectors:
-            raise ValueError(f"--train-cap {item!r}: {name!r} is not one of this run's detectors")
+            raise ValueError(
+                f"--train-cap {item!r}: {name!r} is not one of this run's detectors"
+                f" ({', '.join(detectors)})"
+            )
         n = int(rows)
         if n == 1:
             raise ValueError(f"--train-cap {item!r}: a fit needs at least 2 rows (0: no cap)")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from helpers import run_config
 
+from benchmark.cli.detector_names import canonical_cap_items, resolve_detectors
 from benchmark.data.synthetic import gaussian_modes, production_line
 from benchmark.engine.child_errors import timeout_error
 from benchmark.engine.config import RunConfig, parse_train_caps
@@ -118,6 +119,18 @@ def test_no_cap_override_and_bad_train_cap_options():
     for bad in (["gmm"], ["gmm=x"], ["knn=5"], ["gmm=1"]):
         with pytest.raises(ValueError, match="--train-cap"):
             parse_train_caps(bad, ["gmm", "ocsvm"])
+
+
+def test_a_pyod_label_with_arguments_takes_a_train_cap():
+    # The label's own '=' signs stay in the name, and its arguments may be written in any
+    # order or spacing: the cap lands on the label the run's tables use.
+    dets, _ = resolve_detectors("gmm,pyod:KNN(p=1, n_neighbors=3)")
+    items = canonical_cap_items(["pyod:KNN(n_neighbors=3, p=1)=500", "gmm=0"])
+    assert parse_train_caps(items, dets) == {"pyod:KNN(n_neighbors=3,p=1)": 500, "gmm": None}
+    with pytest.raises(ValueError, match=r"'pyod:KNN\(n_neighbors=4\)' is not one of this run"):
+        parse_train_caps(canonical_cap_items(["pyod:KNN(n_neighbors=4)=500"]), dets)
+    with pytest.raises(ValueError, match="expected DETECTOR=ROWS"):
+        parse_train_caps(canonical_cap_items(["pyod:KNN(n_neighbors=3,p=1)"]), dets)
 
 
 def test_fold_inputs_from_a_row_file_match_the_arrays_and_pickle_small(tmp_path, monkeypatch):
