@@ -58,6 +58,11 @@ def test_runtime_table_comes_from_the_cells(report):
     row = table[table["dataset"] == "b"].iloc[0]
     assert row["gmm"] == f"{fit:.2f} + {score:.2f}"
     assert "**Runtime: fit + score seconds per cell" in text
+    # the last row: CPU seconds summed over every cell of the detector (both data sets)
+    every = [json.loads(p.read_text()) for p in out.glob("cells/*/gmm/fold*.json")]
+    cpu = sum(c["fit_cpu_seconds"] + c["score_cpu_seconds"] for c in every)
+    last = table.iloc[-1]
+    assert last["dataset"] == "CPU time, all cells" and last["gmm"] == f"{cpu:.1f}"
 
 
 def test_table2_hint_names_the_command_line_flag(report):
@@ -141,3 +146,22 @@ def test_cd_diagram_gives_eleven_detectors_eleven_colours(tmp_path):
         figures.cd_diagram(ranks, pvalues, "auroc", 13, tmp_path)
     labels = kept["f"].axes[0].texts
     assert len(labels) == 11 and len({t.get_color() for t in labels}) == 11
+
+
+def test_runtime_cpu_row_says_how_many_cells_record_cpu_time():
+    from benchmark.report.rank_tables import runtime_table
+
+    base = dict(policy="train-quantile", status="ok", dataset="a", fit_seconds=2.0)
+    frame = pd.DataFrame(
+        [
+            base
+            | dict(detector="x", score_seconds=1.0, fit_cpu_seconds=1.5, score_cpu_seconds=0.5),
+            base
+            | dict(detector="x", score_seconds=1.0, fit_cpu_seconds=None, score_cpu_seconds=None),
+            base
+            | dict(detector="y", score_seconds=1.0, fit_cpu_seconds=None, score_cpu_seconds=None),
+        ]
+    )
+    table = runtime_table(frame, ["a"], ["x", "y"])
+    assert table.rows[-2] == ["total, all cells", "6.0", "3.0"]
+    assert table.rows[-1] == ["CPU time, all cells", "2.0 (1 of 2)", "—"]
