@@ -46,10 +46,15 @@ class HeadlineError(ValueError):
     """A run folder or README the blocks cannot be written from (names the file)."""
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """The report table at ``path``; an error naming it if it or a needed column is missing."""
     if not path.is_file():
         raise HeadlineError(f"{path} is missing: rebuild the report (run_benchmark.py --report)")
-    return pd.read_csv(path)
+    frame = pd.read_csv(path)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise HeadlineError(f"{path} lacks column(s) {', '.join(missing)}: rebuild the report")
+    return frame
 
 
 def _manifest(run_dir: Path) -> dict:
@@ -78,10 +83,11 @@ def headline_block(run_dir: Path, base: Path) -> str:
     Links are relative to ``base`` (the README's folder)."""
     manifest = _manifest(run_dir)
     config = manifest.get("config", {})
-    ranks = _read_csv(run_dir / "tables" / "ranks.csv").sort_values(
+    wanted = ["detector", "avg. rank auroc", "avg. rank auprc", "wins auroc"]
+    ranks = _read_csv(run_dir / "tables" / "ranks.csv", wanted).sort_values(
         ["avg. rank auroc", "avg. rank auprc", "detector"]
     )
-    per_set = _read_csv(run_dir / "tables" / "ranks_auroc.csv").set_index("dataset")
+    per_set = _read_csv(run_dir / "tables" / "ranks_auroc.csv", ["dataset"]).set_index("dataset")
     names = list(manifest.get("datasets", per_set.index))
     failed = len(manifest.get("failed_cells") or [])
     status = "all ok" if not failed else f"{failed} failed"
@@ -99,12 +105,17 @@ def headline_block(run_dir: Path, base: Path) -> str:
     ]
     best = (ranks["avg. rank auroc"].min(), ranks["avg. rank auprc"].min())
     most = ranks["wins auroc"].max()
-    for r in ranks.itertuples(index=False):
-        name = f"`{r.detector}`" + (
-            f" ({PAPER_NAMES[r.detector]})" if r.detector in PAPER_NAMES else ""
+    for r in ranks.to_dict("records"):
+        det, auroc, auprc, wins = (
+            r["detector"],
+            r["avg. rank auroc"],
+            r["avg. rank auprc"],
+            r["wins auroc"],
         )
-        cells = [f"{r[1]:.2f}", f"{r[2]:.2f}", f"{r[3]}"]
-        marks = [r[1] == best[0], r[2] == best[1], r[3] == most]
+        paper_name = PAPER_NAMES.get(det)
+        name = f"`{det}`" + (f" ({paper_name})" if paper_name else "")
+        cells = [f"{auroc:.2f}", f"{auprc:.2f}", f"{wins}"]
+        marks = [auroc == best[0], auprc == best[1], wins == most]
         cells = [f"**{c}**" if m else c for c, m in zip(cells, marks)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     test = friedman(per_set)
@@ -127,7 +138,7 @@ def _names(rows: list[VerdictRow], probs: bool) -> str:
 
 def verdict_block(run_dir: Path, base: Path) -> str:
     """Each MMOC-GAN variant's calls against the other detectors, from ``tables/verdict.csv``."""
-    frame = _read_csv(run_dir / "tables" / "verdict.csv")
+    frame = _read_csv(run_dir / "tables" / "verdict.csv", list(VerdictRow.__dataclass_fields__))
     rows = [VerdictRow(**rec) for rec in frame.to_dict("records")]
     if not rows:
         raise HeadlineError(f"{run_dir / 'tables' / 'verdict.csv'} has no rows")

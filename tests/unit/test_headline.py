@@ -119,6 +119,11 @@ def test_a_missing_marker_or_table_is_an_error_naming_it(tmp_path, capsys):
     with pytest.raises(HeadlineError, match="NOTES has no <!-- verdict:start -->"):
         rewrite("<!-- headline:start -->\n<!-- headline:end -->", {"verdict": "x"}, "NOTES")
     folder = _folder(tmp_path)
+    ranks = pd.read_csv(folder / "tables" / "ranks.csv")
+    ranks.drop(columns="wins auroc").to_csv(folder / "tables" / "ranks.csv", index=False)
+    assert headline.main([str(folder)]) == 2
+    assert "ranks.csv lacks column(s) wins auroc: rebuild the report" in capsys.readouterr().err
+    ranks.to_csv(folder / "tables" / "ranks.csv", index=False)
     (folder / "tables" / "verdict.csv").unlink()
     assert headline.main([str(folder)]) == 2
     assert "verdict.csv is missing: rebuild the report" in capsys.readouterr().err
