@@ -8,12 +8,15 @@ their ratio and the relative error of the total, the number
 ``docs/architecture/cost-model.md`` quotes. A cell's CPU time is used where it was
 recorded (the model predicts CPU time on one thread); older cells have only the wall
 clock, which reads slower than the model when the run shared its cores with other work.
+``--datasets`` restricts the check to some data sets: with ``--calibration`` set to a
+calibration fitted before those cells existed, a held-out check.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -25,15 +28,19 @@ __all__ = ["compare", "main"]
 
 
 def compare(
-    run_dir: Path, calibration: Calibration | None = None, cpu_timed: bool = False
+    run_dir: Path,
+    calibration: Calibration | None = None,
+    cpu_timed: bool = False,
+    datasets: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Per detector label: cells, measured and estimated seconds, estimate / measured;
-    with ``cpu_timed``, over the cells that recorded CPU time only."""
+    with ``cpu_timed``, over the cells that recorded CPU time only; with ``datasets``,
+    over those data sets' cells only."""
     calibration = calibration or load_calibration()
     rows = [
         [c.label, c.dataset, c.cpu, c.seconds, calibration.seconds(c.detector, c.terms)]
         for c in recorded_cells([run_dir])
-        if c.cpu or not cpu_timed
+        if (c.cpu or not cpu_timed) and (datasets is None or c.dataset in datasets)
     ]
     columns = ["detector", "dataset", "cpu", "measured_s", "estimated_s"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -59,11 +66,29 @@ def main(argv: list[str] | None = None) -> int:
         help="only the cells that recorded CPU time (the wall clock of the others measures"
         " the machine's load too)",
     )
+    parser.add_argument(
+        "--datasets",
+        default=None,
+        help="comma-separated data sets: only their cells (e.g. the ones a calibration"
+        " given with --calibration was not fitted on)",
+    )
     args = parser.parse_args(argv)
     if not (args.run_dir / "cells").is_dir():
         print(f"error: {args.run_dir} has no cells/ folder: not a run folder", file=sys.stderr)
         return 2
-    table = compare(args.run_dir, load_calibration(args.calibration), args.cpu_timed)
+    names = None
+    if args.datasets is not None:
+        names = [n.strip() for n in args.datasets.split(",") if n.strip()]
+        present = sorted(p.name for p in (args.run_dir / "cells").iterdir() if p.is_dir())
+        unknown = [n for n in names if n not in present]
+        if unknown or not names:
+            print(
+                f"error: --datasets {args.datasets!r}: no cells of {', '.join(unknown) or 'any'}"
+                f" in {args.run_dir}; its data sets are {', '.join(present) or 'none'}",
+                file=sys.stderr,
+            )
+            return 2
+    table = compare(args.run_dir, load_calibration(args.calibration), args.cpu_timed, names)
     if table.empty:
         print(f"{args.run_dir}: no finished cell with a cost model to compare", file=sys.stderr)
         return 1

@@ -168,11 +168,18 @@ def test_cost_check_compares_each_detector_with_its_recorded_cells(tmp_path, cap
     from benchmark.engine.cost_check import compare, main
     from benchmark.engine.harness import run
 
-    summary = run(run_config(tmp_path, detectors=["gmm", "ocnn-neighbor"]), progress=False)
-    table = compare(tmp_path / "run")
+    config = run_config(
+        tmp_path, datasets=["vowels", "thyroid"], detectors=["gmm", "ocnn-neighbor"]
+    )
+    summary = run(config, progress=False)
+    table = compare(tmp_path / "run", datasets=["vowels"])
     assert list(table.index) == ["gmm", "ocnn-neighbor"] and (table["cells"] == 2).all()
+    both = compare(tmp_path / "run")
+    assert (both["cells"] == 4).all() and (both["measured_s"] > table["measured_s"]).all()
+    assert main([str(tmp_path / "run"), "--datasets", "vowels,musk"]) == 2
+    assert "no cells of musk" in capsys.readouterr().err  # names it, and the run's sets
     ok = summary.results[summary.results["policy"] == "train-quantile"]
-    gmm = ok[ok["detector"] == "gmm"]
+    gmm = ok[(ok["detector"] == "gmm") & (ok["dataset"] == "vowels")]
     # each cell records CPU time beside the wall clock, and the check reads the CPU time
     assert (gmm["fit_cpu_seconds"] > 0).all() and (gmm["score_cpu_seconds"] >= 0).all()
     recorded = float((gmm["fit_cpu_seconds"] + gmm["score_cpu_seconds"]).sum())
@@ -187,8 +194,8 @@ def test_cost_check_compares_each_detector_with_its_recorded_cells(tmp_path, cap
     record = json.loads(path.read_text())
     del record["fit_cpu_seconds"], record["score_cpu_seconds"]
     path.write_text(json.dumps(record))
-    assert compare(tmp_path / "run").loc["gmm", "cpu_timed"] == 1
-    assert compare(tmp_path / "run", cpu_timed=True).loc["gmm", "cells"] == 1
+    assert compare(tmp_path / "run", datasets=["vowels"]).loc["gmm", "cpu_timed"] == 1
+    assert compare(tmp_path / "run", cpu_timed=True).loc["gmm", "cells"] == 3
     for path in (tmp_path / "run" / "cells").rglob("fold*.json"):
         record = json.loads(path.read_text())
         record.pop("fit_cpu_seconds", None)
